@@ -1,0 +1,557 @@
+"""Handlers behind the UI, as plain functions over a `Session`: testable without a browser or Gradio."""
+from __future__ import annotations
+
+import difflib
+import io
+import logging
+import math
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from app.revisions import Alternative, Revision, RevisionTree
+from app.strings import detect_lang, message
+
+__all__ = ["Settings", "Session", "Engine", "Update", "respond", "sketch_turn", "message_turn", "apply_edit",
+           "restore", "use_alternative", "compare", "export_current", "rank_candidates", "build_request",
+           "thumbnail", "stop", "short_error", "GeneratorFactory", "default_generator_factory"]
+
+log = logging.getLogger(__name__)
+
+GeneratorFactory = Callable[[str | None, str | None], Any]
+
+# How many earlier revisions travel with a request as context (the model summarises them further).
+HISTORY_TURNS = 6
+BLANK_ERROR = "The program ran but drew nothing (blank canvas)."
+TIMEOUT_ERROR = "The program did not finish in time (an endless loop?)."
+
+
+@dataclass
+class Settings:
+    """Per-session generation settings, changed from the settings panel."""
+
+    lang: str = "p5"
+    repair_limit: int = 2
+    best_of: int = 1
+    max_new_tokens: int = 1024
+    temperature: float = 0.7
+    canvas: tuple[int, int] = (400, 400)
+
+
+@dataclass
+class Session:
+    """Everything one browser session owns: its revisions, its chat and its settings."""
+
+    tree: RevisionTree = field(default_factory=RevisionTree)
+    chat: list[dict[str, Any]] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    sid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    last_sketch: str | None = None  # the last drawing as the model was told it
+    lang: str = "en"  # language of the user's last words, for server-side messages
+
+    def say(self, text: str, title: str | None = None) -> None:
+        """Append an assistant chat message (optionally collapsible under a title)."""
+        msg: dict[str, Any] = {"role": "assistant", "content": text}
+        if title:
+            msg["metadata"] = {"title": title}
+        self.chat.append(msg)
+
+    def user(self, text: str) -> None:
+        """Append the user's chat message; later messages follow its language."""
+        self.chat.append({"role": "user", "content": text})
+        if text.strip():
+            self.lang = detect_lang(text)
+
+
+@dataclass
+class Update:
+    """What a running turn reports: streamed code so far, or that the session changed."""
+
+    kind: str  # "stream" | "refresh"
+    text: str = ""
+
+
+def default_generator_factory(model: str | None, adapter: str | None) -> Any:
+    """Load a generator through model/ (None = the embedded default model)."""
+    from model import load
+
+    if model is None:
+        return load() if adapter is None else load(adapter=adapter)
+    return load(model, adapter=adapter)
+
+
+class Engine:
+    """What all sessions share: the generator (loaded once, lazily), the renderer and the CLIP scorer."""
+
+    def __init__(self, generator_factory: GeneratorFactory = default_generator_factory,
+                 model: str | None = None, adapter: str | None = None, render_timeout_s: float = 10.0,
+                 use_clip: bool = True, max_upload_mb: float = 8.0):
+        self._factory = generator_factory
+        self.model_name = model
+        self.adapter_path = adapter
+        self.render_timeout_s = render_timeout_s
+        self.max_upload_mb = max_upload_mb
+        self._use_clip = use_clip
+        self._clip: Any = None
+        self._gen: Any = None
+        self._lock = threading.RLock()
+        self._stops: dict[str, threading.Event] = {}
+
+    # Model
+    def generator(self) -> Any:
+        """The generator, loaded on first use (model/ raises ModelError with a clear message)."""
+        with self._lock:
+            if self._gen is None:
+                log.info("loading model %s (adapter %s)", self.model_name or "embedded default", self.adapter_path)
+                self._gen = self._factory(self.model_name, self.adapter_path)
+            return self._gen
+
+    @property
+    def loaded(self) -> bool:
+        """True once a generator is loaded."""
+        return self._gen is not None
+
+    def switch(self, model: str | None, adapter: str | None) -> Any:
+        """Load another model/adapter; on failure the current one stays in use."""
+        gen = self._factory(model, adapter)
+        with self._lock:
+            self._gen, self.model_name, self.adapter_path = gen, model, adapter
+        return gen
+
+    def set_adapter(self, name: str) -> None:
+        """Activate one of the loaded adapters by name."""
+        self.generator().set_adapter(name)
+
+    def describe(self) -> str:
+        """'model (+ adapter)' of the loaded generator, or what will load."""
+        if self._gen is None:
+            return f"{self.model_name or 'embedded default'} (not loaded yet)"
+        adapter = getattr(self._gen, "adapter", None)
+        return f"{self._gen.name}" + (f" + {adapter}" if adapter else "")
+
+    # Stop
+    def stop_event(self, sid: str) -> threading.Event:
+        """A fresh stop event for a session's next generation."""
+        ev = threading.Event()
+        self._stops[sid] = ev
+        return ev
+
+    def stop(self, sid: str) -> None:
+        """Ask the session's running generation to stop."""
+        ev = self._stops.get(sid)
+        if ev is not None:
+            ev.set()
+
+    # Rendering
+    def render(self, code: str, lang: str) -> Any:
+        """Render one program in the headless renderer (render/'s pool)."""
+        from render import render
+
+        return render(code, lang=lang, timeout_s=self.render_timeout_s)
+
+    def render_many(self, codes: Sequence[str], lang: str) -> list[Any]:
+        """Render several programs concurrently, same order."""
+        from render import render_many
+
+        return render_many(list(codes), lang=lang, timeout_s=self.render_timeout_s)
+
+    # Scoring
+    def clip_scores(self, text: str, images: Sequence[Any]) -> list[float] | None:
+        """CLIP text-image cosine per image, or None when no CLIP model can be loaded."""
+        if not self._use_clip or not images:
+            return None
+        try:
+            from eval.clip import ClipUnavailable, get_encoder
+        except ImportError:
+            self._use_clip = False
+            return None
+        try:
+            enc = self._clip or get_encoder()
+            enc.load()
+            self._clip = enc
+            t = enc.embed_texts([text])
+            ims = enc.embed_images(list(images))
+            return [float(x) for x in (ims @ t.T).reshape(-1).tolist()]
+        except (ClipUnavailable, OSError, ValueError) as e:
+            log.info("CLIP unavailable, ranking by log-probability: %s", e)
+            self._use_clip = False
+            return None
+
+
+# Requests
+
+def build_request(session: Session, instruction: str, sketch_text: str | None = None,
+                  images: Sequence[Any] = ()) -> Any:
+    """The model request for the next revision: current code, its render outcome and earlier turns."""
+    from model import Request, Turn
+
+    cur = session.tree.current
+    history = []
+    if cur is not None:
+        for rev in session.tree.lineage()[-HISTORY_TURNS:]:
+            history.append(Turn(instruction=rev.instruction, code=rev.code, render_status=rev.status,
+                                error=rev.error))
+    return Request(instruction=instruction, code=cur.code if cur else None, lang=session.settings.lang,
+                   render_status=cur.status if cur else None, error=_error_text(cur) if cur and not cur.ok else None,
+                   error_line=cur.line if cur else None, sketch_text=sketch_text, images=list(images),
+                   history=history, canvas=session.settings.canvas)
+
+
+def _error_text(rev: Revision | Any) -> str:
+    """The error a user and the model see for a failed render."""
+    if getattr(rev, "error", None):
+        return str(rev.error)
+    return {"blank": BLANK_ERROR, "timeout": TIMEOUT_ERROR}.get(getattr(rev, "status", ""), "render failed")
+
+
+def _where(rev: Revision) -> str:
+    return f" (line {rev.line})" if rev.line else ""
+
+
+def _adapter_suffix(adapter: str | None) -> str:
+    return f" + {adapter}" if adapter else ""
+
+
+def _add(session: Session, result: Any, *, code: str, instruction: str, source: str, parent: int | None = -1,
+         cand: Any = None, attempt: int = 0, score: float | None = None, score_kind: str = "none",
+         alternatives: list[Alternative] | None = None) -> Revision:
+    """Record a rendered program as a new revision."""
+    return session.tree.add(
+        parent=parent, code=code, lang=session.settings.lang, instruction=instruction, source=source,
+        status=result.status, error=result.error, line=result.line, png=result.png, width=result.width,
+        height=result.height, model=getattr(cand, "model", None) or None, adapter=getattr(cand, "adapter", None),
+        score=score, score_kind=score_kind, alternatives=alternatives or [], attempt=attempt,
+        trace=list(getattr(result, "trace", None) or []))
+
+
+def _announce(session: Session, rev: Revision, lang: str) -> None:
+    """Tell the user how a new revision rendered and which model wrote it."""
+    if rev.ok:
+        session.say(message("rendered", lang, rev=rev.id, status=rev.status, model=rev.model or "?",
+                            adapter=_adapter_suffix(rev.adapter)))
+    else:
+        session.say(message("render_failed", lang, rev=rev.id, status=rev.status, where=_where(rev),
+                            error=_error_text(rev)))
+
+
+# Best-of-N
+
+def rank_candidates(candidates: Sequence[Any], results: Sequence[Any],
+                    clip: Sequence[float] | None = None) -> tuple[list[int], str]:
+    """Indices best first: rendering candidates first, then CLIP score (if given) else mean log-probability."""
+    kind = "clip" if clip is not None else "logprob"
+
+    def score(i: int) -> float:
+        value = clip[i] if clip is not None else getattr(candidates[i], "logprob", None)
+        return -math.inf if value is None else float(value)
+
+    order = sorted(range(len(candidates)), key=lambda i: (results[i].status != "ok", -score(i), i))
+    return order, kind
+
+
+def _best_of(engine: Engine, session: Session, gen: Any, req: Any, n: int,
+             stop_event: threading.Event) -> tuple[Any, Any, float | None, str, list[Alternative]] | None:
+    """Sample n candidates, render all, pick the best; the rest become alternatives."""
+    s = session.settings
+    cands = [c for c in gen.generate(req, n=n, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
+                                     stop_event=stop_event) if c.code.strip()]
+    if not cands:
+        return None
+    results = engine.render_many([c.code for c in cands], s.lang)
+    ok_images = [r.image if r.ok else None for r in results]
+    clip = None
+    if any(im is not None for im in ok_images):
+        idx = [i for i, im in enumerate(ok_images) if im is not None]
+        scores = engine.clip_scores(req.instruction, [ok_images[i] for i in idx])
+        if scores is not None:
+            clip = [-math.inf] * len(cands)
+            for i, sc in zip(idx, scores):
+                clip[i] = sc
+    order, kind = rank_candidates(cands, results, clip)
+    best = order[0]
+
+    def score_of(i: int) -> float | None:
+        return clip[i] if clip is not None else cands[i].logprob
+
+    alts = [Alternative(code=cands[i].code, status=results[i].status, score=score_of(i), score_kind=kind,
+                        png=results[i].png, error=results[i].error) for i in order[1:]]
+    session.say(message("best_of", detect_lang(req.instruction), n=len(cands),
+                        ok=sum(r.ok for r in results), kind="CLIP" if kind == "clip" else "log-probability"))
+    return cands[best], results[best], score_of(best), kind, alts
+
+
+# Turns
+
+def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: str | None = None,
+            images: Sequence[Any] = (), source: str = "model") -> Iterator[Update]:
+    """One answer: generate (streamed, or best-of-N), render, record a revision, then repair if it fails."""
+    lang = detect_lang(instruction)
+    stop_event = engine.stop_event(session.sid)
+    try:
+        if not engine.loaded:
+            session.say(message("loading_model", lang))
+            yield Update("refresh")
+        gen = engine.generator()
+        req = build_request(session, instruction, sketch_text, images)
+        s = session.settings
+        score, kind, alts = None, "none", []
+        if s.best_of > 1:
+            picked = _best_of(engine, session, gen, req, s.best_of, stop_event)
+            if stop_event.is_set():
+                return
+            if picked is None:
+                session.say(message("no_code", lang))
+                return
+            cand, result, score, kind, alts = picked
+        else:
+            cand = None
+            for chunk in gen.stream(req, max_new_tokens=s.max_new_tokens, stop_event=stop_event):
+                if chunk.done:
+                    cand = chunk.candidate
+                else:
+                    yield Update("stream", chunk.text)
+            if stop_event.is_set() or cand is None or cand.finish_reason == "cancelled":
+                return  # stopped: the stop handler has told the user
+            if not cand.code.strip():
+                session.say(message("no_code", lang))
+                return
+            yield Update("stream", cand.code)
+            result = engine.render(cand.code, s.lang)
+        rev = _add(session, result, code=cand.code, instruction=instruction, source=source, cand=cand,
+                   score=score, score_kind=kind, alternatives=alts)
+        _announce(session, rev, lang)
+        yield Update("refresh")
+        yield from _repair_loop(engine, session, gen, req, rev, lang, stop_event)
+    except Exception as e:  # a failed generation or a dead endpoint must not lose the session
+        log.exception("generation failed")
+        session.say(message("generation_failed", lang, error=short_error(e)))
+        yield Update("refresh")
+
+
+def stop(engine: Engine, session: Session) -> None:
+    """Stop the session's running generation; what was made so far stays."""
+    engine.stop(session.sid)
+    session.say(message("stopped", session.lang))
+
+
+def short_error(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text if len(text) < 400 else text[:400] + "…"
+
+
+def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revision, lang: str,
+                 stop_event: threading.Event) -> Iterator[Update]:
+    """Ask the model to fix a failing revision, up to the user's limit; every attempt becomes a revision."""
+    limit = max(0, int(session.settings.repair_limit))
+    for n in range(1, limit + 1):
+        if rev.ok or stop_event.is_set():
+            return
+        session.say(message("repairing", lang, n=n, limit=limit, status=rev.status, where=_where(rev)))
+        yield Update("refresh")
+        cands = gen.repair(rev.code, _error_text(rev), rev.line, lang=session.settings.lang, request=req)
+        cand = next((c for c in cands if c.code.strip()), None)
+        if cand is None:
+            session.say(message("no_code", lang))
+            return
+        yield Update("stream", cand.code)
+        result = engine.render(cand.code, session.settings.lang)
+        rev = _add(session, result, code=cand.code, instruction=f"repair {n}: {_error_text(rev)[:120]}",
+                   source="repair", parent=rev.id, cand=cand, attempt=n)
+        if rev.ok:
+            session.say(message("repaired", lang, n=n, rev=rev.id))
+        else:
+            session.say(message("repair_failed", lang, n=n, status=rev.status, where=_where(rev),
+                                error=_error_text(rev)))
+        yield Update("refresh")
+    if not rev.ok and limit and not stop_event.is_set():
+        session.say(message("repair_gave_up", lang, limit=limit))
+        yield Update("refresh")
+
+
+def message_turn(engine: Engine, session: Session, msg: dict[str, Any] | str | None) -> Iterator[Update]:
+    """A multimodal-textbox message: text plus optional image files (capped in size)."""
+    text = (msg.get("text") if isinstance(msg, dict) else msg) or ""
+    files = list(msg.get("files") or []) if isinstance(msg, dict) else []
+    text = text.strip()
+    lang = detect_lang(text)
+    if not text and not files:
+        session.say(message("empty", lang))
+        yield Update("refresh")
+        return
+    names = [Path(_file_path(f)).name for f in files]
+    session.user(text + "".join(f"\n📎 {n}" for n in names))
+    images = []
+    for f in files:
+        path = _file_path(f)
+        size_mb = os.path.getsize(path) / 2**20
+        if size_mb > engine.max_upload_mb:
+            session.say(message("upload_too_big", lang, mb=size_mb, limit=engine.max_upload_mb))
+            yield Update("refresh")
+            return
+        try:
+            with Image.open(path) as im:
+                images.append(im.convert("RGB"))
+        except Exception as e:
+            session.say(message("upload_unreadable", lang, error=short_error(e)))
+            yield Update("refresh")
+            return
+    yield Update("refresh")
+    sketch_text = None
+    if images and not _is_vision(engine):
+        # A text-only model cannot see the image: read it as a hand sketch instead.
+        read = _read_sketch(session, images[0], None, blank_pad=True, lang=lang)
+        if read is None:
+            yield Update("refresh")
+            return
+        sketch_text, images = read[0], []
+    instruction = text or ("この画像のような図を描いてください。" if lang == "ja" else "Draw this figure.")
+    yield from respond(engine, session, instruction, sketch_text=sketch_text, images=images,
+                       source="sketch" if sketch_text else "model")
+
+
+def _file_path(f: Any) -> str:
+    """A path from whatever the multimodal textbox gives (str, dict or FileData)."""
+    if isinstance(f, str):
+        return f
+    if isinstance(f, dict):
+        return f.get("path") or f.get("name")
+    return getattr(f, "path", None) or str(f)
+
+
+def _is_vision(engine: Engine) -> bool:
+    try:
+        return bool(getattr(engine.generator(), "is_vision", False))
+    except Exception:
+        return False
+
+
+def _read_sketch(session: Session, value: Any, cur: Revision | None, blank_pad: bool,
+                 lang: str) -> tuple[str, Any] | None:
+    """Turn a drawing into (text the model reads, overlay image); a bad drawing becomes a chat message."""
+    from sketch import SketchError, analyze
+
+    size = (cur.width, cur.height) if cur and cur.width else session.settings.canvas
+    try:
+        analysis = analyze(value, figure_size=size, trace=cur.trace if cur else None, blank_pad=blank_pad)
+        text = analysis.describe()
+    except SketchError as e:
+        session.say(message("sketch_failed", lang, error=str(e)))
+        return None
+    session.last_sketch = text
+    session.say(message("sketch_read", lang, summary=text))
+    return text, getattr(analysis, "overlay_png", None)
+
+
+def sketch_turn(engine: Engine, session: Session, editor_value: Any, words: str | None,
+                blank_pad: bool) -> Iterator[Update]:
+    """Send a drawing (over the current figure, or on a blank pad) with optional words."""
+    words = (words or "").strip()
+    lang = detect_lang(words)
+    cur = session.tree.current
+    blank = blank_pad or cur is None
+    session.user((words or "") + ("\n✏️ (sketch on a blank pad)" if blank else "\n✏️ (drawing on the figure)"))
+    if editor_value is None:
+        session.say(message("sketch_failed", lang, error="the drawing is empty"))
+        yield Update("refresh")
+        return
+    read = _read_sketch(session, editor_value, None if blank else cur, blank_pad=blank, lang=lang)
+    yield Update("refresh")
+    if read is None:
+        return
+    sketch_text, overlay = read
+    images = []
+    if overlay is not None and _is_vision(engine):
+        images = [overlay]
+    if words:
+        instruction = words
+    elif blank:
+        instruction = "このスケッチを図にしてください。" if lang == "ja" else "Turn this sketch into a figure."
+    else:
+        instruction = "Apply the changes marked in the drawing."
+    yield from respond(engine, session, instruction, sketch_text=sketch_text, images=images, source="sketch")
+
+
+# Direct edits and navigation
+
+def apply_edit(engine: Engine, session: Session, code: str | None) -> Revision | None:
+    """A hand edit of the code becomes a new revision, rendered at once."""
+    code = code or ""
+    cur = session.tree.current
+    if not code.strip():
+        session.say(message("empty", session.lang))
+        return None
+    if cur is not None and code.rstrip() == cur.code.rstrip():  # the code pane drops trailing newlines
+        return None
+    result = engine.render(code, session.settings.lang)
+    rev = _add(session, result, code=code, instruction="hand edit", source="hand")
+    session.say(message("hand_edit", session.lang, rev=rev.id, status=rev.status, where=_where(rev)))
+    return rev
+
+
+def restore(session: Session, rev_id: int | str | None) -> Revision | None:
+    """Make an earlier revision current; the next answer branches from it."""
+    if rev_id in (None, ""):
+        return None
+    rev = session.tree.restore(_parse_id(rev_id))
+    session.say(message("restored", session.lang, rev=rev.id))
+    return rev
+
+
+def _parse_id(value: int | str) -> int:
+    """'r3 ← r2 · …' or 'r3' or 3 → 3."""
+    if isinstance(value, int):
+        return value
+    head = str(value).strip().split()[0].lstrip("r")
+    return int(head)
+
+
+def use_alternative(session: Session, rev_id: int | str, index: int) -> Revision:
+    """Promote another best-of-N candidate to a revision (a sibling of the one chosen; nothing replaced)."""
+    src = session.tree.get(_parse_id(rev_id))
+    alt = src.alternatives[int(index)]
+    rev = session.tree.add(parent=src.parent, code=alt.code, lang=src.lang, instruction=src.instruction,
+                           source="candidate", status=alt.status, error=alt.error, png=alt.png,
+                           width=src.width, height=src.height, model=src.model, adapter=src.adapter,
+                           score=alt.score, score_kind=alt.score_kind)
+    session.say(message("alternative_used", session.lang, n=int(index) + 2, source=src.id, rev=rev.id, status=rev.status))
+    return rev
+
+
+def compare(session: Session, a: int | str, b: int | str) -> tuple[Revision, Revision, str]:
+    """Two revisions and the unified diff of their code."""
+    ra, rb = session.tree.get(_parse_id(a)), session.tree.get(_parse_id(b))
+    diff = "\n".join(difflib.unified_diff(ra.code.splitlines(), rb.code.splitlines(), f"r{ra.id}", f"r{rb.id}",
+                                          lineterm=""))
+    return ra, rb, diff or "(identical code)"
+
+
+def export_current(session: Session, out_dir: str | Path) -> list[Path]:
+    """Export files of the current revision; formats that could not be made are told in the chat."""
+    from app.export import ExportError, export_revision
+
+    cur = session.tree.current
+    if cur is None:
+        raise ExportError(message("no_revision", session.lang))
+    files, problems = export_revision(cur, Path(out_dir) / session.sid[:12])
+    for problem in problems:
+        session.say(message("export_failed", session.lang, rev=cur.id, problem=problem))
+    return files
+
+
+def thumbnail(rev: Revision | Alternative, size: int = 160) -> Image.Image:
+    """A small image of a revision; failed renders get a grey card with their status."""
+    png = rev.png
+    if png:
+        im = Image.open(io.BytesIO(png)).convert("RGB")
+        im.thumbnail((size, size))
+        return im
+    im = Image.new("RGB", (size, size), (235, 235, 235))
+    d = ImageDraw.Draw(im)
+    d.text((10, size // 2 - 6), rev.status.upper(), fill=(170, 30, 30))
+    return im

@@ -1,0 +1,112 @@
+"""The live preview: untrusted code runs only inside a sandboxed, network-less iframe built from `srcdoc`."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+__all__ = ["PREVIEW_SOURCE", "CSP_P5", "CSP_SVG", "preview_document", "preview_iframe", "placeholder_html",
+           "PARENT_LISTENER_JS"]
+
+# Tag on every message the iframe posts, so the page ignores anything else.
+PREVIEW_SOURCE = "figure-preview"
+
+# No network at all: scripts only inline or the app's own p5.min.js; images only inline data.
+CSP_P5 = ("default-src 'none'; script-src 'unsafe-inline' {script_src}; style-src 'unsafe-inline'; "
+          "img-src data: blob:; font-src data:; connect-src 'none'; media-src 'none'; frame-src 'none'; "
+          "worker-src 'none'; form-action 'none'; base-uri 'none'")
+CSP_SVG = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+           "form-action 'none'; base-uri 'none'")
+
+_REPORTER = """(function () {
+  var FIRST = %(first)d;
+  var seen = {};
+  function send(kind, message, line) {
+    var key = kind + ":" + message + ":" + line;
+    if (seen[key]) return;  // a failing draw() repeats its error every frame
+    seen[key] = true;
+    try { parent.postMessage({source: %(tag)s, kind: kind, message: String(message), line: line}, "*"); }
+    catch (e) {}
+  }
+  function lineFromStack(stack) {
+    var m = /about:srcdoc:(\\d+):\\d+/.exec(String(stack || ""));
+    return m ? Number(m[1]) - FIRST + 1 : null;
+  }
+  function userLine(n) { return (n && n >= FIRST) ? n - FIRST + 1 : null; }
+  window.addEventListener("error", function (e) {
+    var line = userLine(e.lineno) || lineFromStack(e.error && e.error.stack);
+    send("error", e.message || "error", line);
+  });
+  window.addEventListener("unhandledrejection", function (e) {
+    var r = e.reason || {};
+    send("error", r.message || String(e.reason), lineFromStack(r.stack));
+  });
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var c = document.querySelector("canvas");
+      if (c) { send("ok", c.width + "x" + c.height, null); } else { send("error", "no canvas was created", null); }
+    }, 400);
+  });
+})();"""
+
+
+def _script_safe(code: str) -> str:
+    """Keep code inside its <script> element: `</script` (any case) would end it early."""
+    return re.sub(r"</(?=[sS][cC][rR][iI][pP][tT])", r"<\\/", code).replace("<!--", "<\\!--")
+
+
+def preview_document(code: str, lang: str, p5_url: str, script_origins: str = "'self'") -> str:
+    """The full HTML document that runs `code` (p5) or shows it (SVG) with a no-network CSP."""
+    if lang == "svg":
+        return ("<!doctype html><html><head><meta charset=\"utf-8\">"
+                f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP_SVG}\">"
+                "<style>html,body{margin:0;background:#fff}svg{max-width:100%;height:auto}</style>"
+                f"</head><body>{code}</body></html>")
+    csp = CSP_P5.format(script_src=script_origins)
+    head = ["<!doctype html>", "<html><head><meta charset=\"utf-8\">",
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">",
+            "<style>html,body{margin:0;padding:0;background:#fff;overflow:hidden}canvas{display:block}</style>"]
+    # The reporter comes first so it sees errors from p5 and the sketch; FIRST maps page lines to user lines.
+    p5_tag = f"<script src=\"{html.escape(p5_url, quote=True)}\"></script>"
+
+    def before(first: int) -> list[str]:
+        return head + ["<script>", _REPORTER % {"first": first, "tag": json.dumps(PREVIEW_SOURCE)}, "</script>",
+                       p5_tag, "<script>"]
+
+    first = sum(part.count("\n") + 1 for part in before(0)) + 1
+    lines = before(first) + [_script_safe(code), "</script>", "</head><body></body></html>"]
+    return "\n".join(lines)
+
+
+def preview_iframe(code: str, lang: str, p5_url: str, height: int = 420,
+                   script_origins: str = "'self'") -> str:
+    """An <iframe sandbox="allow-scripts"> whose srcdoc attribute holds the escaped preview document."""
+    doc = preview_document(code, lang, p5_url, script_origins)
+    # Never allow-same-origin: the sketch must not reach the app's cookies, DOM or API.
+    sandbox = "allow-scripts" if lang != "svg" else ""
+    return (f'<iframe class="figure-preview" title="figure preview" sandbox="{sandbox}" '
+            f'referrerpolicy="no-referrer" style="width:100%;height:{int(height) + 8}px;border:0;background:#fff" '
+            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>'
+            '<div id="preview-console" class="preview-console"></div>')
+
+
+def placeholder_html(text: str) -> str:
+    """A plain placeholder shown before the first figure (escaped text only)."""
+    return f'<div class="preview-empty">{html.escape(text)}</div>'
+
+
+# Runs in the app page (passed to launch(head=...)): shows iframe errors under the preview as text.
+PARENT_LISTENER_JS = """<script>
+window.addEventListener("message", function (e) {
+  var d = e.data;
+  if (!d || d.source !== "%s") return;
+  var frame = document.querySelector("iframe.figure-preview");
+  if (!frame || e.source !== frame.contentWindow) return;
+  var out = document.getElementById("preview-console");
+  if (!out) return;
+  out.dataset.kind = d.kind;
+  if (d.kind === "ok") { out.textContent = "\\u2713 p5.js canvas " + d.message; out.className = "preview-console ok"; }
+  else { out.textContent = "\\u26a0 " + d.message + (d.line ? " (line " + d.line + ")" : "");
+         out.className = "preview-console error"; }
+});
+</script>""" % PREVIEW_SOURCE

@@ -1,0 +1,182 @@
+"""User-facing text in English and Japanese: static labels (gr.I18n) and chat messages (chosen per message)."""
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+
+__all__ = ["UI", "MESSAGES", "EXAMPLES", "i18n", "detect_lang", "message"]
+
+# Static labels, translated in the browser by gr.I18n from the browser's locale.
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "# Figure Assistant\nDescribe or sketch a scientific figure; refine it by talking and drawing.",
+        "chat": "Conversation",
+        "input_placeholder": "Describe a figure or a change (English or 日本語); attach an image if you like…",
+        "stop": "Stop",
+        "code": "Code",
+        "apply_edit": "Apply code edit",
+        "preview": "Preview",
+        "sketch_tab": "Draw on the figure",
+        "sketch": "Sketch over the current figure",
+        "sketch_words": "Words to go with the drawing (optional)",
+        "send_sketch": "Send drawing",
+        "blank_pad": "Blank pad (sketch a new figure from scratch)",
+        "reset_sketch": "Put the current figure back on the pad",
+        "history_tab": "History",
+        "history": "Revisions",
+        "revision": "Revision",
+        "restore": "Restore this revision",
+        "tree": "Revision tree (▶ = current; the next answer branches from it)",
+        "compare_tab": "Compare",
+        "compare_a": "Revision A",
+        "compare_b": "Revision B",
+        "compare": "Compare",
+        "diff": "Code difference (A → B)",
+        "alternatives": "Other candidates of this answer",
+        "use_alternative": "Use this candidate",
+        "export_tab": "Export",
+        "export": "Export the current revision",
+        "export_files": "Files (.js, offline .html + p5.min.js zip, .png, .svg)",
+        "settings_tab": "Settings",
+        "target": "Target",
+        "preset": "Model",
+        "adapter": "Adapter",
+        "apply_settings": "Apply model settings",
+        "repair_limit": "Automatic repair attempts",
+        "best_of": "Candidates per answer (best-of-N)",
+        "max_tokens": "Max new tokens",
+        "temperature": "Temperature",
+        "model_status": "Model in use",
+        "examples": "Examples",
+    },
+    "ja": {
+        "title": "# 図作成アシスタント\n科学的な図を言葉やスケッチで伝え、会話と手描きで仕上げます。",
+        "chat": "会話",
+        "input_placeholder": "作りたい図や変更点を入力（日本語 / English）。画像も添付できます…",
+        "stop": "停止",
+        "code": "コード",
+        "apply_edit": "コードの編集を適用",
+        "preview": "プレビュー",
+        "sketch_tab": "図に描き込む",
+        "sketch": "現在の図の上にスケッチ",
+        "sketch_words": "描き込みに添える言葉（任意）",
+        "send_sketch": "描き込みを送信",
+        "blank_pad": "白紙モード（スケッチから新しい図を作る）",
+        "reset_sketch": "現在の図をパッドに戻す",
+        "history_tab": "履歴",
+        "history": "リビジョン",
+        "revision": "リビジョン",
+        "restore": "このリビジョンに戻す",
+        "tree": "リビジョンの木（▶ = 現在。次の回答はここから分岐）",
+        "compare_tab": "比較",
+        "compare_a": "リビジョン A",
+        "compare_b": "リビジョン B",
+        "compare": "比較する",
+        "diff": "コードの差分（A → B）",
+        "alternatives": "この回答の他の候補",
+        "use_alternative": "この候補を使う",
+        "export_tab": "書き出し",
+        "export": "現在のリビジョンを書き出す",
+        "export_files": "ファイル（.js、オフライン .html + p5.min.js の zip、.png、.svg）",
+        "settings_tab": "設定",
+        "target": "出力形式",
+        "preset": "モデル",
+        "adapter": "アダプタ",
+        "apply_settings": "モデル設定を適用",
+        "repair_limit": "自動修復の回数",
+        "best_of": "1回答あたりの候補数（best-of-N）",
+        "max_tokens": "最大生成トークン数",
+        "temperature": "温度",
+        "model_status": "使用中のモデル",
+        "examples": "例",
+    },
+}
+
+# Chat messages are built on the server, so their language follows the user's own words.
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "empty": "Please type a request, attach an image, or draw on the figure first.",
+        "rendered": "Revision r{rev} ({status}) by {model}{adapter}.",
+        "render_failed": "Revision r{rev} did not render: {status}{where} — {error}",
+        "repairing": "Repair attempt {n}/{limit}: asking the model to fix {status}{where}…",
+        "repaired": "Repair attempt {n} worked: revision r{rev} renders.",
+        "repair_failed": "Repair attempt {n} still fails: {status}{where} — {error}",
+        "repair_gave_up": "Stopped after {limit} repair attempt(s); every attempt is in the history. "
+                          "Edit the code, try again, or restore an earlier revision.",
+        "best_of": "Sampled {n} candidates; {ok} rendered. Kept the best by {kind} "
+                   "(the others are in History → Other candidates).",
+        "generation_failed": "Generation failed: {error}. Every revision is still in the history.",
+        "stopped": "Stopped. Nothing was added; every revision is still in the history.",
+        "no_code": "The model answered without a program, so no revision was made.",
+        "sketch_read": "Read the drawing as: {summary}",
+        "sketch_failed": "Could not use the drawing: {error}",
+        "upload_too_big": "The attached file is too large ({mb:.1f} MB; the limit is {limit} MB). Nothing was sent.",
+        "upload_unreadable": "The attached file could not be read as an image: {error}",
+        "hand_edit": "Hand edit → revision r{rev} ({status}{where}).",
+        "restored": "Restored r{rev}. The next answer branches from it; nothing is lost.",
+        "no_revision": "There is no figure yet.",
+        "model_loaded": "Model: {model}{adapter}",
+        "model_failed": "Could not load the model: {error}. The previous model stays in use.",
+        "loading_model": "Loading the model (the first start converts the embedded model, about 2 minutes)…",
+        "alternative_used": "Candidate {n} of r{source} → revision r{rev} ({status}).",
+        "target_changed": "Target is now {lang}.",
+        "export_failed": "Export of r{rev}: one format could not be made — {problem}",
+    },
+    "ja": {
+        "empty": "依頼を入力するか、画像を添付するか、図に描き込んでください。",
+        "rendered": "リビジョン r{rev}（{status}）。モデル: {model}{adapter}。",
+        "render_failed": "リビジョン r{rev} は描画できませんでした: {status}{where} — {error}",
+        "repairing": "自動修復 {n}/{limit}: {status}{where} の修正をモデルに依頼しています…",
+        "repaired": "自動修復 {n} 回目で成功: リビジョン r{rev} が描画できました。",
+        "repair_failed": "自動修復 {n} 回目も失敗: {status}{where} — {error}",
+        "repair_gave_up": "{limit} 回の修復で止めました。すべての試行は履歴にあります。"
+                          "コードを編集するか、もう一度依頼するか、以前のリビジョンに戻してください。",
+        "best_of": "{n} 個の候補を生成し、{ok} 個が描画できました。{kind} で最良のものを選びました"
+                   "（他の候補は「履歴」→「この回答の他の候補」）。",
+        "generation_failed": "生成に失敗しました: {error}。リビジョンはすべて履歴に残っています。",
+        "stopped": "停止しました。何も追加していません。リビジョンはすべて残っています。",
+        "no_code": "モデルの回答にプログラムが含まれていなかったため、リビジョンは作られませんでした。",
+        "sketch_read": "描き込みの解釈: {summary}",
+        "sketch_failed": "描き込みを使えませんでした: {error}",
+        "upload_too_big": "添付ファイルが大きすぎます（{mb:.1f} MB、上限 {limit} MB）。送信していません。",
+        "upload_unreadable": "添付ファイルを画像として読めませんでした: {error}",
+        "hand_edit": "手動編集 → リビジョン r{rev}（{status}{where}）。",
+        "restored": "r{rev} に戻しました。次の回答はここから分岐します。何も失われません。",
+        "no_revision": "まだ図がありません。",
+        "model_loaded": "モデル: {model}{adapter}",
+        "model_failed": "モデルを読み込めませんでした: {error}。以前のモデルを使い続けます。",
+        "loading_model": "モデルを読み込んでいます（初回は埋め込みモデルの変換に約2分かかります）…",
+        "alternative_used": "r{source} の候補 {n} → リビジョン r{rev}（{status}）。",
+        "target_changed": "出力形式を {lang} にしました。",
+        "export_failed": "r{rev} の書き出し: 作れなかった形式があります — {problem}",
+    },
+}
+
+# The research prompts (Japanese) first, then English ones.
+EXAMPLES: list[str] = [
+    "3層のニューラルネットワークを図示せよ。入力層は4ユニット、中間層は5ユニット、出力層は1ユニットとせよ。",
+    "2つの円が一部重なったベン図を描いてください。左の円にA、右の円にBとラベルを付けること。",
+    "棒グラフを描け。項目はA, B, C, Dで、値はそれぞれ3, 7, 5, 2とせよ。",
+    "Draw a flowchart with three boxes, Start → Process → End, connected by arrows.",
+    "Draw a 3-layer neural network: 4 input units, 5 hidden units, 1 output unit.",
+    "Plot y = sin(x) from 0 to 2π with labelled axes.",
+]
+
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+def detect_lang(text: str | None) -> str:
+    """'ja' when the text contains Japanese characters, else 'en'."""
+    return "ja" if text and _JA.search(text) else "en"
+
+
+def message(key: str, lang: str = "en", **fields: object) -> str:
+    """A chat message in the user's language, filled with `fields`."""
+    table = MESSAGES.get(lang, MESSAGES["en"])
+    return table.get(key, MESSAGES["en"][key]).format(**fields)
+
+
+def i18n() -> gr.I18n:
+    """The gr.I18n table for the static labels."""
+    return gr.I18n(**UI)

@@ -1,0 +1,337 @@
+"""The Blocks layout: chat + code + live preview, drawing, history, compare, export and settings."""
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from app import handlers as h
+from app.preview import PARENT_LISTENER_JS, placeholder_html, preview_iframe
+from app.spaces import gpu
+from app.strings import EXAMPLES, i18n, message
+
+__all__ = ["build_ui", "launch_kwargs", "p5_path", "CSS"]
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+CSS = """
+.preview-console { font: 12px monospace; min-height: 1.2em; color: #555; }
+.preview-console.error { color: #b91c1c; }
+.preview-empty { padding: 2em; color: #888; text-align: center; border: 1px dashed #ccc; }
+#model-info p { font-size: 0.85em; color: #555; margin: 0; }
+"""
+
+
+def p5_path() -> Path:
+    """The vendored p5.min.js the preview loads (served by the app, never a CDN)."""
+    try:
+        from render import P5_MIN_JS
+
+        return Path(P5_MIN_JS).resolve()
+    except ImportError:
+        return (ROOT / "node_modules" / "p5" / "lib" / "p5.min.js").resolve()
+
+
+def _p5_url() -> str:
+    # Relative, so it also works under a proxy prefix (Spaces): srcdoc documents resolve against the page.
+    return f"gradio_api/file={p5_path()}"
+
+
+def _presets() -> list[str]:
+    try:
+        from model.presets import PRESETS
+
+        return list(PRESETS)
+    except ImportError:
+        return []
+
+
+def _editor_value(session: h.Session, blank: bool = False) -> dict[str, Any]:
+    """The image editor's value: the current render as background (white for a blank pad)."""
+    cur = session.tree.current
+    if cur is not None and cur.png and not blank:
+        bg = np.array(Image.open(io.BytesIO(cur.png)).convert("RGBA"))
+    else:
+        w, hgt = session.settings.canvas
+        bg = np.full((hgt, w, 4), 255, dtype=np.uint8)
+    return {"background": bg, "layers": [], "composite": None}
+
+
+def _preview(session: h.Session) -> str:
+    cur = session.tree.current
+    if cur is None:
+        return placeholder_html("The figure appears here. / 図はここに表示されます。")
+    return preview_iframe(cur.code, cur.lang, _p5_url(), height=cur.height or session.settings.canvas[1])
+
+
+def _info(engine: h.Engine, session: h.Session) -> str:
+    cur = session.tree.current
+    text = f"**Model:** {engine.describe()}"
+    if cur is not None:
+        by = f"{cur.model}" + (f" + {cur.adapter}" if cur.adapter else "") if cur.model else cur.source
+        text += f" · **r{cur.id}** ({cur.status}) by {by}"
+        if cur.score is not None:
+            text += f" · {cur.score_kind} {cur.score:.3f}"
+    return text
+
+
+def _choices(session: h.Session) -> list[tuple[str, str]]:
+    """(label, value) pairs: the value is the short id ("r3") so API callers can pass it directly."""
+    return [(r.label(), f"r{r.id}") for r in session.tree.ordered()]
+
+
+def _current_label(session: h.Session) -> str | None:
+    cur = session.tree.current
+    return f"r{cur.id}" if cur else None
+
+
+def _alternatives(session: h.Session) -> list[tuple[Image.Image, str]]:
+    cur = session.tree.current
+    if cur is None:
+        return []
+    return [(h.thumbnail(a), f"#{i + 2} {a.status} {a.score_kind} "
+             + (f"{a.score:.3f}" if a.score is not None and np.isfinite(a.score) else "–"))
+            for i, a in enumerate(cur.alternatives)]
+
+
+def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory, model: str | None = None,
+             adapter: str | None = None, concurrency_limit: int = 1, max_upload_mb: float = 8.0,
+             engine: h.Engine | None = None) -> gr.Blocks:
+    """Build the app; `generator_factory(model, adapter)` makes the generator (tests inject their own)."""
+    engine = engine or h.Engine(generator_factory, model=model, adapter=adapter, max_upload_mb=max_upload_mb)
+    gr.set_static_paths([str(p5_path().parent)])
+    t = i18n()
+    export_root = Path(tempfile.mkdtemp(prefix="figure-exports-"))
+
+    with gr.Blocks(title="Figure Assistant", fill_width=True) as demo:
+        demo.engine = engine  # reachable by tests and the entry point
+        state = gr.State(h.Session())
+        gr.Markdown(t("title"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5):
+                chat = gr.Chatbot(label=t("chat"), height=460, elem_id="chat", buttons=["copy"])
+                box = gr.MultimodalTextbox(placeholder=t("input_placeholder"), file_types=["image"],
+                                           file_count="single", sources=["upload"], elem_id="prompt",
+                                           show_label=False, submit_btn=True)
+                stop_btn = gr.Button(t("stop"), variant="stop", size="sm", elem_id="stop")
+                gr.Examples([[{"text": e, "files": []}] for e in EXAMPLES], inputs=[box], label=t("examples"))
+            with gr.Column(scale=6):
+                preview = gr.HTML(_preview(h.Session()), elem_id="preview", label=t("preview"))
+                info = gr.Markdown(_info(engine, h.Session()), elem_id="model-info")
+                with gr.Tabs():
+                    with gr.Tab(t("code"), id="code"):
+                        code = gr.Code(language="javascript", interactive=True, lines=18, max_lines=40,
+                                       elem_id="code", label=t("code"))
+                        apply_btn = gr.Button(t("apply_edit"), elem_id="apply-edit")
+                    with gr.Tab(t("sketch_tab"), id="sketch"):
+                        editor = gr.ImageEditor(
+                            value=_editor_value(h.Session()), type="numpy", label=t("sketch"),
+                            elem_id="sketch", sources=[], transforms=(), layers=False, canvas_size=(400, 400),
+                            brush=gr.Brush(colors=["#e11d48", "#2563eb", "#16a34a", "#000000"],
+                                           default_size=4, color_mode="fixed"))
+                        words = gr.Textbox(label=t("sketch_words"), elem_id="sketch-words", lines=1)
+                        with gr.Row():
+                            blank = gr.Checkbox(label=t("blank_pad"), value=False, elem_id="blank-pad")
+                            reset_btn = gr.Button(t("reset_sketch"), size="sm")
+                        sketch_btn = gr.Button(t("send_sketch"), variant="primary", elem_id="send-sketch")
+                    with gr.Tab(t("history_tab"), id="history"):
+                        gallery = gr.Gallery(label=t("history"), columns=5, height=260, allow_preview=False,
+                                             elem_id="history-gallery", object_fit="contain")
+                        with gr.Row():
+                            pick = gr.Dropdown(label=t("revision"), choices=[], elem_id="rev-pick", scale=4)
+                            restore_btn = gr.Button(t("restore"), elem_id="restore", scale=1)
+                        tree = gr.Textbox(label=t("tree"), lines=6, max_lines=20, interactive=False,
+                                          elem_id="rev-tree")
+                        alts = gr.Gallery(label=t("alternatives"), columns=5, height=180, allow_preview=False,
+                                          elem_id="alternatives")
+                        alt_idx = gr.Number(value=-1, visible=False)
+                        alt_btn = gr.Button(t("use_alternative"), size="sm", elem_id="use-alternative")
+                    with gr.Tab(t("compare_tab"), id="compare"):
+                        with gr.Row():
+                            cmp_a = gr.Dropdown(label=t("compare_a"), choices=[], elem_id="cmp-a")
+                            cmp_b = gr.Dropdown(label=t("compare_b"), choices=[], elem_id="cmp-b")
+                        cmp_btn = gr.Button(t("compare"), elem_id="compare-btn")
+                        with gr.Row():
+                            img_a = gr.Image(label="A", type="pil", interactive=False, elem_id="cmp-img-a")
+                            img_b = gr.Image(label="B", type="pil", interactive=False, elem_id="cmp-img-b")
+                        diff = gr.Code(label=t("diff"), language=None, interactive=False, elem_id="cmp-diff")
+                    with gr.Tab(t("export_tab"), id="export"):
+                        export_btn = gr.Button(t("export"), elem_id="export-btn")
+                        files = gr.File(label=t("export_files"), file_count="multiple", elem_id="export-files")
+                    with gr.Tab(t("settings_tab"), id="settings"):
+                        target = gr.Radio([("p5.js", "p5"), ("SVG", "svg")], value="p5", label=t("target"),
+                                          elem_id="target")
+                        repair = gr.Slider(0, 5, value=2, step=1, label=t("repair_limit"), elem_id="repair-limit")
+                        best_of = gr.Slider(1, 8, value=1, step=1, label=t("best_of"), elem_id="best-of")
+                        max_tokens = gr.Slider(128, 4096, value=1024, step=64, label=t("max_tokens"))
+                        temperature = gr.Slider(0.0, 1.5, value=0.7, step=0.05, label=t("temperature"))
+                        presets = _presets()
+                        preset = gr.Dropdown(presets, value=model if model in presets else None,
+                                             allow_custom_value=True, label=t("preset"), elem_id="preset")
+                        adapter_box = gr.Textbox(value=adapter or "", label=t("adapter"), elem_id="adapter")
+                        settings_btn = gr.Button(t("apply_settings"), elem_id="apply-settings")
+
+        # Outputs every refresh writes; streaming writes only the first three.
+        outs = [state, chat, code, preview, info, gallery, pick, tree, cmp_a, cmp_b, alts, editor]
+
+        def view(session: h.Session, editor_too: bool = True) -> tuple:
+            choices = _choices(session)
+            cur = _current_label(session)
+            revs = session.tree.ordered()
+            return (session, list(session.chat),
+                    session.tree.current.code if session.tree.current else "",
+                    _preview(session), _info(engine, session),
+                    [(h.thumbnail(r), r.label()) for r in revs],
+                    gr.Dropdown(choices=choices, value=cur),
+                    session.tree.outline(),
+                    gr.Dropdown(choices=choices), gr.Dropdown(choices=choices, value=cur),
+                    _alternatives(session),
+                    _editor_value(session) if editor_too else gr.skip())
+
+        def stream_view(session: h.Session, text: str) -> tuple:
+            return (session, list(session.chat), text) + tuple(gr.skip() for _ in outs[3:])
+
+        def drive(session: h.Session, updates, progress: gr.Progress | None = None):
+            """Turn handler updates into component updates."""
+            head = session.tree.head
+            for up in updates:
+                if up.kind == "stream":
+                    yield stream_view(session, up.text)
+                else:
+                    yield view(session, editor_too=session.tree.head != head)
+                    head = session.tree.head
+            yield view(session, editor_too=session.tree.head != head)
+
+        @gpu(duration=120)
+        def on_message(session: h.Session, msg: dict | None, progress: gr.Progress = gr.Progress()):
+            """Send a text (and optional image) request."""
+            progress(0, desc="generating")
+            first = True
+            for out in drive(session, h.message_turn(engine, session, msg)):
+                yield out + ((gr.MultimodalTextbox(value=None) if first else gr.skip()),)
+                first = False
+
+        @gpu(duration=120)
+        def on_sketch(session: h.Session, value: Any, text: str, is_blank: bool,
+                      progress: gr.Progress = gr.Progress()):
+            """Send the drawing with optional words."""
+            progress(0, desc="reading the drawing")
+            yield from drive(session, h.sketch_turn(engine, session, value, text, bool(is_blank)))
+
+        def on_edit(session: h.Session, new_code: str):
+            """Apply a hand edit of the code."""
+            h.apply_edit(engine, session, new_code)
+            return view(session)
+
+        def on_restore(session: h.Session, label: str | None):
+            """Restore the revision chosen in the dropdown."""
+            try:
+                h.restore(session, label)
+            except (KeyError, ValueError) as e:
+                session.say(str(e))
+            return view(session)
+
+        def on_gallery_select(session: h.Session, evt: gr.SelectData):
+            """Clicking a thumbnail picks that revision in the dropdown."""
+            revs = session.tree.ordered()
+            if evt.index is None or evt.index >= len(revs):
+                return gr.skip()
+            return gr.Dropdown(value=f"r{revs[evt.index].id}")
+
+        def on_alt_select(evt: gr.SelectData):
+            return evt.index
+
+        def on_use_alt(session: h.Session, idx: float):
+            """Promote the chosen best-of-N candidate to a revision."""
+            cur = session.tree.current
+            if cur is None or idx is None or not 0 <= int(idx) < len(cur.alternatives):
+                session.say("Pick a candidate thumbnail first.")
+                return view(session, editor_too=False)
+            h.use_alternative(session, cur.id, int(idx))
+            return view(session)
+
+        def on_compare(session: h.Session, a: str | None, b: str | None):
+            """Two revisions side by side and their code difference."""
+            if not a or not b:
+                return None, None, "Choose two revisions."
+            ra, rb, d = h.compare(session, a, b)
+            return h.thumbnail(ra, 400), h.thumbnail(rb, 400), d
+
+        def on_export(session: h.Session):
+            """Files of the current revision."""
+            from app.export import ExportError
+
+            try:
+                paths = [str(p) for p in h.export_current(session, export_root)]
+            except ExportError as e:
+                raise gr.Error(str(e)) from e
+            return paths, session, list(session.chat)
+
+        def on_stop(session: h.Session):
+            """Stop the running generation (revisions made so far stay)."""
+            h.stop(engine, session)
+            return session, list(session.chat)
+
+        def on_settings(session: h.Session, lang: str, rl: float, bo: float, mt: float, temp: float):
+            """Per-session generation settings."""
+            s = session.settings
+            changed = lang != s.lang
+            s.lang, s.repair_limit, s.best_of = lang, int(rl), int(bo)
+            s.max_new_tokens, s.temperature = int(mt), float(temp)
+            if changed:
+                session.say(message("target_changed", session.lang, lang="SVG" if lang == "svg" else "p5.js"))
+            return session, list(session.chat), gr.Code(language="javascript" if lang == "p5" else "html")
+
+        def on_model(session: h.Session, name: str | None, adapter_path: str | None,
+                     progress: gr.Progress = gr.Progress()):
+            """Load another model preset / adapter for the whole app."""
+            progress(0, desc="loading model")
+            try:
+                adapter_path = (adapter_path or "").strip() or None
+                gen = engine.generator() if engine.loaded else None
+                if gen is not None and adapter_path and adapter_path in (getattr(gen, "adapters", None) or []) \
+                        and (name or None) in (None, engine.model_name):
+                    engine.set_adapter(adapter_path)
+                else:
+                    engine.switch(name or None, adapter_path)
+                session.say(message("model_loaded", session.lang, model=engine.describe(), adapter=""))
+            except Exception as e:
+                log.exception("model switch failed")
+                session.say(message("model_failed", session.lang, error=h.short_error(e)))
+            return session, list(session.chat), _info(engine, session)
+
+        def on_blank(session: h.Session, is_blank: bool):
+            return _editor_value(session, blank=bool(is_blank))
+
+        gen_kw = dict(concurrency_limit=concurrency_limit, concurrency_id="generate")
+        ev_msg = box.submit(on_message, [state, box], outs + [box], api_name="send", **gen_kw)
+        ev_sketch = sketch_btn.click(on_sketch, [state, editor, words, blank], outs, api_name="sketch", **gen_kw)
+        stop_btn.click(on_stop, [state], [state, chat], cancels=[ev_msg, ev_sketch], api_name="stop",
+                       concurrency_limit=None)
+        apply_btn.click(on_edit, [state, code], outs, api_name="edit")
+        restore_btn.click(on_restore, [state, pick], outs, api_name="restore")
+        gallery.select(on_gallery_select, [state], [pick], api_name=False)
+        alts.select(on_alt_select, None, [alt_idx], api_name=False)
+        alt_btn.click(on_use_alt, [state, alt_idx], outs, api_name="use_alternative")
+        cmp_btn.click(on_compare, [state, cmp_a, cmp_b], [img_a, img_b, diff], api_name="compare")
+        export_btn.click(on_export, [state], [files, state, chat], api_name="export")
+        for comp in (target, repair, best_of, max_tokens, temperature):
+            comp.change(on_settings, [state, target, repair, best_of, max_tokens, temperature],
+                        [state, chat, code], api_name=False)
+        settings_btn.click(on_model, [state, preset, adapter_box], [state, chat, info], api_name="model",
+                           concurrency_limit=1, concurrency_id="generate")
+        blank.change(on_blank, [state, blank], [editor], api_name=False)
+        reset_btn.click(lambda s: _editor_value(s), [state], [editor], api_name=False)
+    return demo
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """What launch() needs: the i18n table, CSS and the page-side listener for preview errors."""
+    return {"i18n": i18n(), "css": CSS, "head": PARENT_LISTENER_JS, "allowed_paths": [str(p5_path().parent)]}

@@ -1,0 +1,127 @@
+"""Time eval scoring of 442 predictions (render + every metric but the judge) against the 2-minute budget.
+
+    .venv/bin/python bench/eval_scoring.py                       # random-weight ViT-B/32 CLIP (timing only)
+    .venv/bin/python bench/eval_scoring.py --clip-model DIR      # a real CLIP saved on disk
+
+Predictions are made from the synthetic generator: most are a changed copy of the reference program (so the two
+renders differ), some are identical, some fail (syntax error, blank canvas, endless loop), as real outputs do.
+Models are loaded and the browser started before the clock runs.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+BUDGET_S = 120.0
+
+
+def make_predictions(n: int, seed: int = 1) -> list[dict]:
+    """`n` prediction rows with references, a realistic mix of outcomes."""
+    from dataset.synth import make_rows
+
+    rows = [r for r in make_rows(3 * n, seed=seed, edit_fraction=0.0)][:n]
+    preds = []
+    for i, r in enumerate(rows):
+        ref = r["code"]
+        k = i % 20
+        if k < 13:  # a different but similar program: first number in the body nudged
+            code = re.sub(r"(\d+)", lambda m: str(int(m.group(1)) + 7), ref, count=3)
+        elif k < 16:
+            code = ref
+        elif k < 18:
+            code = ref.replace("function setup", "let broken = ;\nfunction setup", 1)
+        elif k < 19:
+            code = "function setup() {\n  createCanvas(400, 400);\n  background(255);\n}\n"
+        else:
+            code = ref
+        if i in (n // 3, 2 * n // 3):  # two programs that never finish: timeouts cost what they cost
+            code = "function setup() {\n  createCanvas(400, 400);\n  while (true) {}\n}\n"
+        preds.append({"id": r["id"], "prompt": r["instruction"], "caption": r["caption_en"], "code": code,
+                      "reference_code": ref, "tokens": len(code) // 3, "truncated": False,
+                      "candidates": [{"code": code, "tokens": len(code) // 3}]})
+    return preds
+
+
+def random_vit_b32(texts: list[str]):
+    """A randomly initialised CLIP with ViT-B/32's architecture: the same compute as the real one, no hub."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import CLIPConfig, CLIPModel, PreTrainedTokenizerFast
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+
+    from eval.clip import ClipEncoder
+
+    words = sorted({w.lower() for t in texts for w in re.findall(r"\w+|[^\w\s]", t)})[:49000]
+    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "<bos>", "<eos>"] + words)}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<bos> $A <eos>", special_tokens=[("<bos>", 2), ("<eos>", 3)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", unk_token="<unk>", bos_token="<bos>",
+                                   eos_token="<eos>", model_max_length=77)
+    torch.manual_seed(0)
+    cfg = CLIPConfig(text_config=dict(vocab_size=49408, pad_token_id=0, bos_token_id=2, eos_token_id=3))
+    model = CLIPModel(cfg)
+    return ClipEncoder.from_components("random ViT-B/32 (timing only)", model, fast, CLIPImageProcessorPil())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=442)
+    ap.add_argument("--clip-model", default=None, help="a saved CLIP directory (default: random ViT-B/32)")
+    ap.add_argument("--batch-size", type=int, default=32)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    import torch
+
+    from eval.clip import ClipEncoder
+    from eval.score import ScoreConfig, score_rows
+    from render import render
+
+    preds = make_predictions(args.n)
+    t = time.perf_counter()
+    enc = (ClipEncoder(args.clip_model, batch_size=args.batch_size) if args.clip_model
+           else random_vit_b32([p["caption"] for p in preds]))
+    enc.batch_size = args.batch_size
+    enc.load()
+    render("function setup(){createCanvas(10,10);background(0);}")  # start the browser pool
+    load_s = time.perf_counter() - t
+
+    # Batching: one image at a time vs a batch, on the same 64 renders of distinct programs.
+    imgs = [r.image for r in __import__("render").render_many([p["reference_code"] for p in preds[:64]])
+            if r.image is not None]
+    t = time.perf_counter()
+    for im in imgs:
+        enc.embed_images([im])
+    one_s = time.perf_counter() - t
+    t = time.perf_counter()
+    enc.embed_images(imgs)
+    batch_s = time.perf_counter() - t
+
+    rep = score_rows(preds, ScoreConfig(progress=False), clip_encoder=enc)
+    tm = rep["timing_s"]
+    print(f"machine: {torch.get_num_threads()} torch threads, CPU only; CLIP: {enc.name}")
+    print(f"setup (CLIP load + browser start, not timed against the budget): {load_s:.1f} s")
+    print(f"scored {rep['n']} predictions: render success {rep['render_success_rate']:.1%}, "
+          f"errors {rep['render']['error']}, blank {rep['render']['blank']}, timeouts {rep['render']['timeout']}")
+    print(f"{'stage':28s} {'seconds':>8s}")
+    print(f"{'render (preds+refs+cands)':28s} {tm['render']:8.1f}")
+    print(f"{'text-free images':28s} {tm['images']:8.1f}")
+    for name, s in tm["by_metric"].items():
+        print(f"  {name:26s} {s:8.1f}")
+    print(f"{'metrics':28s} {tm['metrics']:8.1f}")
+    print(f"{'total':28s} {tm['total']:8.1f}   budget {BUDGET_S:.0f} s -> {tm['total'] / BUDGET_S:.2f} of budget")
+    print(f"CLIP image embedding, {len(imgs)} images: one at a time {one_s:.2f} s vs batch of {args.batch_size} "
+          f"{batch_s:.2f} s -> batching {one_s / batch_s:.2f}x faster")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

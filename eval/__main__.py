@@ -1,0 +1,200 @@
+"""Command line: generate predictions, score them, compare reports, build benchmark prompt files.
+
+    python -m eval build-benchmark synth --out bench/synth_test.jsonl
+    python -m eval generate --prompts bench/synth_test.jsonl --out preds.jsonl --model qwen2.5-coder-0.5b -n 4 --repair 1
+    python -m eval score --predictions preds.jsonl --out report.json --markdown report.md --plots plots/
+    python -m eval compare base.json adapter.json --names base adapter --plots plots/compare
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("eval")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `python -m eval` parser with one sub-command per job."""
+    ap = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
+    ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="predictions for a prompts file (resumable)")
+    g.add_argument("--prompts", required=True, help='JSONL rows {"id", "prompt", "image"?, "reference_code"?}')
+    g.add_argument("--out", required=True, help="predictions JSONL; ids already in it are skipped")
+    g.add_argument("--model", default=None,
+                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: the embedded "
+                        "offline model; see model/)")
+    ad = g.add_mutually_exclusive_group()
+    ad.add_argument("--adapter", default=None, help="PEFT adapter directory")
+    ad.add_argument("--no-adapter", action="store_true",
+                    help="the base model alone (a preset otherwise loads the project's adapter when it exists)")
+    g.add_argument("-n", type=int, default=1, help="samples per prompt; the best is kept (render first, then "
+                                                   "log-probability)")
+    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders")
+    g.add_argument("--lang", choices=["p5", "svg"], default="p5", help="language for rows that do not say")
+    g.add_argument("--max-new-tokens", type=int, default=1024)
+    g.add_argument("--temperature", type=float, default=0.7)
+    g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+
+    s = sub.add_parser("score", help="render and score predictions into a report")
+    s.add_argument("--predictions", required=True, help="predictions JSONL written by generate (or any tool)")
+    s.add_argument("--out", required=True, help="report JSON")
+    s.add_argument("--markdown", default=None, help="also write a Markdown summary here")
+    s.add_argument("--plots", default=None, help="also write plots into this directory")
+    s.add_argument("--lang", choices=["p5", "svg"], default="p5", help="language for rows that do not say")
+    s.add_argument("--clip-model", default="openai/clip-vit-base-patch32",
+                   help="CLIP model id or local dir; openai/clip-vit-large-patch14-336 matches AutomaTikZ")
+    s.add_argument("--clip-batch-size", type=int, default=32)
+    s.add_argument("--no-clip", action="store_true", help="skip the CLIP metrics")
+    s.add_argument("--no-redacted", action="store_true", help="skip the text-redacted image metrics")
+    s.add_argument("--ssim-size", type=int, default=256, help="side of the grey images SSIM compares")
+    s.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    s.add_argument("--judge-url", default=None, help="OpenAI-compatible base URL (…/v1) to enable the LLM judge")
+    s.add_argument("--judge-model", default="judge", help="model name sent to the judge endpoint")
+    s.add_argument("--judge-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    s.add_argument("--judge-concurrency", type=int, default=4)
+
+    c = sub.add_parser("compare", help="side-by-side table (and plots) of several reports")
+    c.add_argument("reports", nargs="+", help="report JSON files")
+    c.add_argument("--names", nargs="*", default=None, help="column names (default: file stems)")
+    c.add_argument("--plots", default=None, help="write comparison plots into this directory")
+    c.add_argument("--markdown", default=None, help="also write the table here")
+
+    b = sub.add_parser("build-benchmark", help="write a benchmark prompts file")
+    bsub = b.add_subparsers(dest="which", required=True)
+    bs = bsub.add_parser("synth", help="the project's synthetic test split")
+    bs.add_argument("--out", required=True)
+    bs.add_argument("--n", type=int, default=10000, help="rows generated before the split (as dataset synth)")
+    bs.add_argument("--seed", type=int, default=0)
+    bs.add_argument("--test-fraction", type=float, default=0.05)
+    bs.add_argument("--kinds", default="figure,edit", help="row kinds to keep (figure, edit)")
+    bd = bsub.add_parser("dataset", help="the test split of a dataset built by `python -m dataset`")
+    bd.add_argument("src", help="saved dataset dir, parquet or jsonl")
+    bd.add_argument("--out", required=True)
+    bd.add_argument("--split", default="test")
+    bt = bsub.add_parser("datikz", help="DaTikZ's 442 test rows translated to p5.js (needs hub + teacher)")
+    bt.add_argument("--out", required=True)
+    bt.add_argument("--work-dir", default="out/datikz-test", help="where the translated dataset is saved")
+    bt.add_argument("--teacher", action="append", default=[], help="URL=MODEL of an OpenAI-compatible teacher")
+    bt.add_argument("--source", default="nllg/datikz-v2")
+    return ap
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate predictions with a model from model/."""
+    from model import load
+
+    from .generate import GenerateConfig, generate_file
+
+    cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
+                         temperature=args.temperature, render_timeout_s=args.render_timeout)
+    log.info("generate: %s", cfg)
+    # adapter=None lets a preset pick the project's trained adapter; False asks for the base model.
+    adapter = False if args.no_adapter else args.adapter
+    gen = load(args.model, adapter=adapter) if args.model else load(adapter=adapter)
+    log.info("model %s, adapter %s", gen.name, gen.adapter)
+    counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
+    print(json.dumps(counts))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score predictions and write the report (and Markdown, plots)."""
+    from .jsonl import read_jsonl
+    from .metrics.judge import JudgeConfig
+    from .report import to_markdown, write_plots
+    from .score import ScoreConfig, score_rows
+
+    judge = (JudgeConfig(url=args.judge_url, model=args.judge_model, api_key_env=args.judge_key_env,
+                         concurrency=args.judge_concurrency) if args.judge_url else None)
+    cfg = ScoreConfig(lang=args.lang, clip=not args.no_clip, clip_model=args.clip_model,
+                      clip_batch_size=args.clip_batch_size, ssim_size=args.ssim_size, redacted=not args.no_redacted,
+                      render_timeout_s=args.render_timeout, judge=judge, progress=not args.quiet)
+    log.info("score: %s", cfg)
+    rows = read_jsonl(args.predictions)
+    if not rows:
+        raise ValueError(f"{args.predictions}: no predictions")
+    report = score_rows(rows, cfg)
+    report["predictions"] = str(args.predictions)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(to_markdown(report), encoding="utf-8")
+    if args.plots:
+        write_plots(report, args.plots)
+    print(to_markdown(report))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print (and write) a table comparing reports; plots on request."""
+    from .report import compare_markdown, write_compare_plots
+
+    names = args.names or [Path(p).stem for p in args.reports]
+    if len(names) != len(args.reports):
+        raise ValueError(f"--names gives {len(names)} names for {len(args.reports)} reports")
+    reports = []
+    for p in args.reports:
+        try:
+            reports.append(json.loads(Path(p).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{p}: not a readable report ({e})") from None
+    table = compare_markdown(reports, names)
+    if args.markdown:
+        Path(args.markdown).write_text(table, encoding="utf-8")
+    if args.plots:
+        write_compare_plots(reports, names, args.plots)
+    print(table)
+    return 0
+
+
+def cmd_build_benchmark(args: argparse.Namespace) -> int:
+    """Write a benchmark prompts file."""
+    from . import benchmark
+
+    if args.which == "synth":
+        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+        n = benchmark.synth_prompts(args.out, n=args.n, seed=args.seed, test_fraction=args.test_fraction,
+                                    kinds=kinds)
+    elif args.which == "dataset":
+        n = benchmark.dataset_prompts(args.src, args.out, split=args.split)
+    else:
+        work = benchmark.translate_datikz(args.work_dir, args.teacher, source=args.source)
+        n = benchmark.dataset_prompts(work, args.out, split="test")
+        if n != benchmark.DATIKZ_TEST_ROWS:
+            log.warning("the DaTikZ test split gave %d prompts, not %d: some rows failed translation",
+                        n, benchmark.DATIKZ_TEST_ROWS)
+    print(json.dumps({"prompts": n, "out": args.out}))
+    return 0
+
+
+COMMANDS = {"generate": cmd_generate, "score": cmd_score, "compare": cmd_compare,
+            "build-benchmark": cmd_build_benchmark}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags and run one sub-command; bad input ends with a one-line message and exit code 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as e:
+        log.error("%s", e)
+        return 2
+    except Exception as e:
+        # model.ModelError and render failures carry user-facing messages; show them without a traceback.
+        if type(e).__name__ in ("ModelError", "ClipUnavailable", "JudgeError"):
+            log.error("%s", e)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

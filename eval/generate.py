@@ -1,0 +1,162 @@
+"""Generate predictions for a prompts file: best-of-N by render outcome then log-probability, optional repair."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .jsonl import JsonlAppender, read_jsonl, repair_tail
+
+__all__ = ["GenerateConfig", "validate_prompts", "predict_row", "generate_file", "pick_best"]
+
+log = logging.getLogger(__name__)
+
+# Preference among outcomes when choosing the program to keep: a figure beats nothing drawn beats a crash.
+STATUS_RANK = {"ok": 0, "blank": 1, "error": 2, "timeout": 3, "empty": 4}
+
+
+@dataclass
+class GenerateConfig:
+    """Sampling and selection settings for `generate`."""
+
+    n: int = 1  # samples per prompt (best-of-N)
+    repair: int = 0  # repair rounds when no sample renders
+    lang: str = "p5"  # for prompt rows that do not say
+    max_new_tokens: int = 1024
+    temperature: float = 0.7
+    render_timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"-n must be >= 1, got {self.n}")
+        if self.repair < 0:
+            raise ValueError(f"--repair must be >= 0, got {self.repair}")
+        if self.lang not in ("p5", "svg"):
+            raise ValueError(f"--lang must be p5 or svg, got {self.lang!r}")
+        if self.max_new_tokens < 1:
+            raise ValueError("--max-new-tokens must be >= 1")
+
+
+def validate_prompts(rows: list[dict[str, Any]], source: str = "prompts") -> None:
+    """Raise ValueError naming the row when an id or prompt is missing or an id repeats."""
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows, 1):
+        if "id" not in r or r["id"] in (None, ""):
+            raise ValueError(f"{source}: row {i} has no 'id'")
+        if not isinstance(r.get("prompt"), str) or not r["prompt"].strip():
+            raise ValueError(f"{source}: row {i} (id {r['id']!r}) has no 'prompt' text")
+        key = str(r["id"])
+        if key in seen:
+            raise ValueError(f"{source}: id {key!r} appears in rows {seen[key]} and {i}; ids must be unique")
+        seen[key] = i
+        if r.get("lang") not in (None, "p5", "svg"):
+            raise ValueError(f"{source}: row {i} (id {key!r}) has lang {r['lang']!r}; use 'p5' or 'svg'")
+        if r.get("image") and not Path(r["image"]).is_file():
+            raise ValueError(f"{source}: row {i} (id {key!r}) names image {r['image']!r}, which does not exist")
+
+
+def _candidate_dict(c: Any, source: str) -> dict[str, Any]:
+    """The JSON-able part of a model Candidate."""
+    return {"code": c.code or "", "tokens": int(c.tokens or 0), "logprob": c.logprob, "truncated": bool(c.truncated),
+            "finish_reason": getattr(c, "finish_reason", None), "source": source}
+
+
+def _attach_render(cands: list[dict[str, Any]], lang: str, render_many: Callable[..., list[Any]],
+                   timeout_s: float) -> None:
+    """Render candidates (in one batch) and record status, error and line on each."""
+    with_code = [c for c in cands if c["code"].strip()]
+    for c in cands:
+        if not c["code"].strip():
+            c.update(status="empty", error="no code in the reply", line=None)
+    if not with_code:
+        return
+    for c, r in zip(with_code, render_many([c["code"] for c in with_code], lang=lang, timeout_s=timeout_s)):
+        c.update(status=r.status, error=r.error, line=r.line)
+
+
+def pick_best(cands: list[dict[str, Any]]) -> int:
+    """Index of the candidate to keep: best render outcome first, then highest mean log-probability."""
+    def key(i: int) -> tuple[int, float, int]:
+        c = cands[i]
+        lp = c.get("logprob")
+        return STATUS_RANK.get(c.get("status"), 9), -(lp if lp is not None else float("-inf")), i
+    return min(range(len(cands)), key=key)
+
+
+def _request(row: dict[str, Any], lang: str, gen: Any) -> Any:
+    """The model Request for one prompt row (sketch image and code being edited included)."""
+    from model import Request
+
+    images: list[Any] = []
+    sketch_text = row.get("sketch_text") or None
+    if row.get("image") and not sketch_text:
+        from PIL import Image
+
+        with Image.open(row["image"]) as im:
+            img = im.convert("RGB")
+        try:
+            from sketch import analyze
+
+            sketch_text = analyze(img).describe()
+        except Exception as e:  # a text-only model still gets the prompt; say why the sketch was not described
+            log.warning("sketch for %s not described (%s); the prompt goes alone", row.get("id"), e)
+    if row.get("image") and getattr(gen, "is_vision", False):
+        from PIL import Image
+
+        with Image.open(row["image"]) as im:
+            images = [im.convert("RGB")]
+    return Request(instruction=row["prompt"], code=row.get("code_before") or None, lang=lang,
+                   sketch_text=sketch_text, images=images)
+
+
+def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
+                render_many: Callable[..., list[Any]]) -> dict[str, Any]:
+    """One prediction row: N samples, repairs while nothing renders, the best candidate kept."""
+    lang = row.get("lang") or cfg.lang
+    req = _request(row, lang, gen)
+    cands = [_candidate_dict(c, "sample") for c in gen.generate(
+        req, n=cfg.n, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)]
+    _attach_render(cands, lang, render_many, cfg.render_timeout_s)
+    for _ in range(cfg.repair):
+        if any(c["status"] == "ok" for c in cands):
+            break
+        failing = [c for c in cands if c["status"] in ("error", "timeout", "blank") and c["code"].strip()]
+        if not failing:
+            break  # nothing to repair: no sample produced code
+        base = failing[pick_best(failing)]
+        error = base.get("error") or ("the sketch drew nothing visible" if base["status"] == "blank"
+                                      else f"render {base['status']}")
+        fixed = [_candidate_dict(c, "repair") for c in gen.repair(
+            base["code"], error, base.get("line"), lang=lang, request=req, max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature)]
+        _attach_render(fixed, lang, render_many, cfg.render_timeout_s)
+        cands.extend(fixed)
+    best = cands[pick_best(cands)] if cands else {"code": "", "tokens": 0, "truncated": False}
+    out = dict(row)
+    out.update(code=best["code"], candidates=cands, tokens=best["tokens"], truncated=best["truncated"],
+               attempts=len(cands), lang=lang, model=getattr(gen, "name", None), adapter=getattr(gen, "adapter", None))
+    return out
+
+
+def generate_file(prompts: str | Path, out: str | Path, gen: Any, cfg: GenerateConfig,
+                  render_many: Callable[..., list[Any]] | None = None, progress: bool = True) -> dict[str, int]:
+    """Append a prediction for every prompt not yet in `out`; returns counts of done, skipped and written rows."""
+    from tqdm import tqdm
+
+    if render_many is None:
+        from render import render_many
+    rows = read_jsonl(prompts)
+    validate_prompts(rows, str(prompts))
+    kept = repair_tail(out)
+    done = {str(r.get("id")) for r in read_jsonl(out)} if Path(out).exists() and kept else set()
+    todo = [r for r in rows if str(r["id"]) not in done]
+    if done:
+        log.info("%s already holds %d of %d prompts; generating the other %d", out, len(rows) - len(todo),
+                 len(rows), len(todo))
+    written = 0
+    with JsonlAppender(out) as sink:
+        for row in tqdm(todo, desc="generate", unit="prompt", disable=not progress):
+            sink.write(predict_row(row, gen, cfg, render_many))
+            written += 1
+    return {"prompts": len(rows), "skipped": len(rows) - len(todo), "written": written}

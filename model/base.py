@@ -1,0 +1,110 @@
+"""The interface every backend implements, with the parts they share (repair, candidate assembly)."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+from model.errors import ModelError
+from model.extract import extract_code
+from model.presets import GenSettings
+from model.prompts import Request, build_messages, is_japanese, repair_instruction
+from model.types import Candidate, StreamChunk
+
+__all__ = ["Generator"]
+
+
+class Generator(ABC):
+    """A loaded model that answers Requests with Candidates."""
+
+    name: str = ""
+    is_vision: bool = False
+
+    def __init__(self, name: str, settings: GenSettings | None = None) -> None:
+        self.name = name
+        self.settings = settings or GenSettings()
+
+    # -- adapters (backends without local adapters keep these defaults) --
+    @property
+    def adapter(self) -> str | None:
+        """Name of the adapter that produces answers now (None: the base model)."""
+        return None
+
+    @property
+    def adapters(self) -> list[str]:
+        """Names of the loaded adapters."""
+        return []
+
+    def set_adapter(self, name: str | None) -> None:
+        """Answer with the named adapter (None: the base model)."""
+        if name is not None:
+            raise ModelError(f"{self.name} has no adapter named {name!r}; loaded: {self.adapters or 'none'}.")
+
+    def load_adapter(self, path: str, name: str | None = None) -> str:
+        """Load a PEFT adapter and return its name."""
+        raise ModelError(f"The {type(self).__name__} backend cannot load adapters.")
+
+    def merge(self) -> None:
+        """Merge the active adapter into the weights (faster, no more switching)."""
+        raise ModelError(f"The {type(self).__name__} backend has no adapter to merge.")
+
+    # -- generation --
+    def messages(self, request: Request) -> list[dict[str, Any]]:
+        """Chat messages for a request in this backend's prompt settings."""
+        return build_messages(request, vision=self.is_vision, history_budget=self.settings.history_budget,
+                              count_tokens=self.count_tokens)
+
+    def count_tokens(self, text: str) -> int:
+        """Token count used for the history budget (backends with a tokenizer count exactly)."""
+        from model.prompts import estimate_tokens
+
+        return estimate_tokens(text)
+
+    @abstractmethod
+    def generate(self, request: Request, n: int = 1, max_new_tokens: int | None = None,
+                 temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
+        """n candidates for the request, from one batched call where the backend allows."""
+
+    @abstractmethod
+    def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
+               stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:
+        """Yield the reply as it grows; the last chunk is done and carries the candidate."""
+
+    @abstractmethod
+    def continue_generation(self, request: Request, candidate: Candidate, max_new_tokens: int | None = None,
+                            stop_event: threading.Event | None = None) -> Candidate:
+        """Carry on a truncated candidate from where it stopped; the result holds the whole reply."""
+
+    def repair(self, code: str, error: str | None, line: int | None = None, lang: str = "p5",
+               request: Request | None = None, n: int = 1, max_new_tokens: int | None = None,
+               temperature: float | None = None) -> list[Candidate]:
+        """Ask the model to fix a failing program, given the error and its line."""
+        base = request or Request(instruction="", lang=lang)
+        ja = is_japanese(base.instruction)
+        fix = Request(
+            instruction=repair_instruction(error, line, japanese=ja),
+            code=code, lang=lang, render_status="error", error=error, error_line=line,
+            sketch_text=None, images=list(base.images), history=list(base.history), canvas=base.canvas,
+        )
+        return self.generate(fix, n=n, max_new_tokens=max_new_tokens, temperature=temperature)
+
+    # -- shared helpers --
+    def _validate(self, request: Request, n: int = 1) -> None:
+        """Clear errors for requests this backend cannot answer."""
+        if not isinstance(request, Request):
+            raise TypeError("request must be a model.Request")
+        if not request.instruction.strip() and not request.code:
+            raise ModelError("The request is empty: give an instruction or code to revise.")
+        if n < 1 or n > 64:
+            raise ModelError(f"n must be between 1 and 64, not {n}.")
+
+    def _candidate(self, text: str, lang: str, *, logprob: float | None, tokens: int, finish_reason: str,
+                   adapter: str | None) -> Candidate:
+        """Assemble a Candidate, extracting the code and flagging truncation."""
+        ex = extract_code(text, lang)
+        # Hitting the token limit only matters when it left the program unfinished (or no program at all).
+        truncated = ex.truncated or (finish_reason == "length" and not ex.code)
+        return Candidate(code=ex.code, text=text, logprob=logprob, tokens=tokens, truncated=truncated,
+                         model=self.name, adapter=adapter, finish_reason=finish_reason)

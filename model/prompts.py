@@ -1,0 +1,236 @@
+"""The one prompt format, shared by inference and training.
+
+A conversation is a chain of revisions. Each request carries the instruction, the current program (if any),
+how it rendered, the sketch description and a token-budgeted summary of earlier turns — never the whole
+transcript. `build_messages` turns a `Request` into chat messages; `format_answer` is the assistant reply the
+model is trained to write (one fenced code block).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "LANGS",
+    "Request",
+    "Turn",
+    "build_messages",
+    "format_answer",
+    "system_prompt",
+    "summarize_history",
+    "is_japanese",
+    "estimate_tokens",
+    "repair_instruction",
+    "fence_tag",
+]
+
+LANGS = ("p5", "svg")
+_FENCE = {"p5": "javascript", "svg": "svg"}
+_CODE_NAME = {"p5": "p5.js", "svg": "SVG"}
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+
+
+@dataclass
+class Turn:
+    """One earlier revision: what was asked and how its result rendered."""
+
+    instruction: str
+    code: str | None = None
+    render_status: str | None = None  # "ok" | "error" | "blank" | "timeout" | None
+    error: str | None = None
+
+
+@dataclass
+class Request:
+    """Everything the model is told for one revision."""
+
+    instruction: str
+    code: str | None = None
+    lang: str = "p5"
+    render_status: str | None = None
+    error: str | None = None
+    error_line: int | None = None
+    sketch_text: str | None = None
+    images: list[Any] = field(default_factory=list)  # PIL images, numpy arrays, PNG bytes or paths
+    history: list[Turn] = field(default_factory=list)
+    canvas: tuple[int, int] = (400, 400)
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {self.lang!r}")
+        if not isinstance(self.instruction, str):
+            raise ValueError("instruction must be a string")
+        w, h = self.canvas
+        if not (16 <= int(w) <= 4096 and 16 <= int(h) <= 4096):
+            raise ValueError(f"canvas must be between 16 and 4096 pixels per side, not {self.canvas}")
+        self.canvas = (int(w), int(h))
+
+
+def is_japanese(text: str | None) -> bool:
+    """True when the text contains kana or kanji."""
+    return bool(text) and bool(_JA.search(text))
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count without a tokenizer: one per CJK character, one per ~4 other characters."""
+    cjk = len(_JA.findall(text))
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+def fence_tag(lang: str) -> str:
+    """Info string of the code fence for a target language."""
+    return _FENCE[lang]
+
+
+def system_prompt(lang: str = "p5", canvas: tuple[int, int] = (400, 400)) -> str:
+    """System prompt stating the target and the canvas contract."""
+    w, h = canvas
+    common = (
+        "You are a figure-drawing assistant for researchers and teachers. You write code that draws clear "
+        "scientific figures (diagrams, charts, neural networks, geometry) and revise it step by step. "
+        "Instructions may be in English or Japanese; write the text labels inside the figure in the language "
+        "of the instruction unless told otherwise. "
+    )
+    if lang == "svg":
+        return common + (
+            f"Write one standalone SVG document: <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" "
+            f"height=\"{h}\" viewBox=\"0 0 {w} {h}\">. No external references (no http or file links, no "
+            "<image> of remote files, no @import), no <script>, no <foreignObject>; inline attributes and "
+            "styles only; use font-family=\"sans-serif\" for text. Draw on a white background. "
+            "When revising, return the whole updated document. Answer with only the code in one ```svg block."
+        )
+    return common + (
+        "Write one complete p5.js 1.x sketch in global mode (no instance mode, no p5 2.x API). "
+        f"setup() calls createCanvas({w}, {h}) exactly once. The figure is static: draw it in setup() or in "
+        "draw() with noLoop(). Use only p5.js built-ins: no external files, images or fonts (no loadImage, "
+        "loadFont, loadJSON), no network (no fetch, no XMLHttpRequest), no DOM or HTML. Start with "
+        "background(255). Keep the program short and readable, with named helper functions. "
+        "When revising, return the whole updated program. Answer with only the code in one ```javascript block."
+    )
+
+
+def _line_context(code: str, line: int, radius: int = 2) -> str:
+    """The failing line with a few neighbours, the failing one marked with '>>'."""
+    lines = code.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    lo, hi = max(1, line - radius), min(len(lines), line + radius)
+    width = len(str(hi))
+    return "\n".join(
+        f"{'>>' if i == line else '  '} {i:>{width}} | {lines[i - 1]}" for i in range(lo, hi + 1)
+    )
+
+
+def _clip(text: str, max_chars: int) -> str:
+    """Shorten text to max_chars with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def summarize_history(
+    history: list[Turn],
+    budget_tokens: int = 256,
+    count_tokens: Callable[[str], int] = estimate_tokens,
+    max_chars_per_turn: int = 160,
+) -> str:
+    """Summary of earlier turns, newest kept first, within budget_tokens; '' when there are none."""
+    if not history or budget_tokens <= 0:
+        return ""
+    header = "Earlier requests in this conversation (oldest first):"
+    used = count_tokens(header)
+    kept: list[str] = []
+    for idx in range(len(history) - 1, -1, -1):
+        turn = history[idx]
+        outcome = turn.render_status or "not rendered"
+        if turn.render_status == "error" and turn.error:
+            outcome = f"error: {_clip(turn.error, 60)}"
+        line = f"{idx + 1}. {_clip(turn.instruction, max_chars_per_turn)} → {outcome}"
+        cost = count_tokens(line) + 1
+        if used + cost > budget_tokens:
+            break
+        kept.append(line)
+        used += cost
+    if not kept:
+        return ""
+    omitted = len(history) - len(kept)
+    lines = [header]
+    if omitted:
+        lines.append(f"({omitted} earlier request{'s' if omitted > 1 else ''} omitted)")
+    lines.extend(reversed(kept))
+    return "\n".join(lines)
+
+
+def _status_text(req: Request) -> str:
+    """How the current code rendered, with the failing line shown."""
+    if not req.code or not req.render_status:
+        return ""
+    if req.render_status == "ok":
+        return "The current code renders without errors."
+    if req.render_status == "blank":
+        return "The current code runs but draws nothing visible (blank canvas)."
+    if req.render_status == "timeout":
+        return "The current code did not finish in time (an endless loop or far too much work)."
+    where = f" at line {req.error_line}" if req.error_line else ""
+    text = f"The current code fails{where}: {req.error or 'unknown error'}"
+    if req.error_line:
+        ctx = _line_context(req.code, req.error_line)
+        if ctx:
+            text += f"\n{ctx}"
+    return text
+
+
+def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], int]) -> str:
+    """The user message: history summary, current code and its status, sketch notes, then the instruction."""
+    parts: list[str] = []
+    summary = summarize_history(req.history, history_budget, count_tokens)
+    if summary:
+        parts.append(summary)
+    if req.code:
+        parts.append(f"Current code ({_CODE_NAME[req.lang]}):\n```{_FENCE[req.lang]}\n{req.code.rstrip()}\n```")
+        status = _status_text(req)
+        if status:
+            parts.append(status)
+    if req.sketch_text:
+        parts.append(f"The user drew on the figure:\n{req.sketch_text.strip()}")
+    w, h = req.canvas
+    verb = "Revise the code" if req.code else f"Write a {_CODE_NAME[req.lang]} program"
+    parts.append(f"Canvas: {w}x{h}. {verb} for this request:\n{req.instruction.strip()}")
+    return "\n\n".join(parts)
+
+
+def build_messages(
+    request: Request,
+    *,
+    vision: bool = False,
+    history_budget: int = 256,
+    count_tokens: Callable[[str], int] = estimate_tokens,
+    system: str | None = None,
+) -> list[dict[str, Any]]:
+    """Chat messages for a request (with image parts first in the user turn when vision=True)."""
+    text = _user_text(request, history_budget, count_tokens)
+    sys_text = system if system is not None else system_prompt(request.lang, request.canvas)
+    if vision:
+        content: list[dict[str, Any]] = [{"type": "image", "image": img} for img in request.images]
+        content.append({"type": "text", "text": text})
+        return [{"role": "system", "content": [{"type": "text", "text": sys_text}]},
+                {"role": "user", "content": content}]
+    return [{"role": "system", "content": sys_text}, {"role": "user", "content": text}]
+
+
+def format_answer(code: str, lang: str = "p5") -> str:
+    """The assistant reply the model is trained to give: the program in one fenced block."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return f"```{_FENCE[lang]}\n{code.strip()}\n```"
+
+
+def repair_instruction(error: str | None, line: int | None, japanese: bool = False) -> str:
+    """Instruction that asks for a fixed program."""
+    where = f" at line {line}" if line else ""
+    if japanese:
+        where_ja = f"{line}行目で" if line else ""
+        return f"このコードは{where_ja}エラーになります: {error or '不明なエラー'}。エラーを直した完全なコードを返してください。"
+    return f"The code fails{where}: {error or 'unknown error'}. Fix it and return the whole corrected program."

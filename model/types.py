@@ -1,0 +1,35 @@
+"""Result types shared by every backend."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["Candidate", "StreamChunk"]
+
+
+@dataclass
+class Candidate:
+    """One generated answer: the extracted code, the raw reply and how it was produced."""
+
+    code: str
+    text: str
+    logprob: float | None = None  # mean log-probability per generated token (None when the backend has none)
+    tokens: int = 0
+    truncated: bool = False
+    model: str = ""
+    adapter: str | None = None
+    finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class StreamChunk:
+    """The reply so far while streaming; the last chunk has done=True and the finished candidate."""
+
+    text: str
+    done: bool = False
+    candidate: Candidate | None = None

@@ -1,0 +1,222 @@
+"""Measure sketch analysis on synthetic annotated sketches drawn over real renders.
+
+    python -m sketch.evaluate --n 300 --seed 0 --json runs/sketch_eval.json --failures runs/sketch_failures
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .analysis import SketchAnalysis, analyze
+from .synth import SynthConfig, SynthSketch, TruthGroup, make_sketch
+from .types import KINDS, StrokeGroup
+
+__all__ = ["match_groups", "SketchScore", "Evaluation", "render_figures", "main"]
+
+log = logging.getLogger("sketch.evaluate")
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_groups(truth: Sequence[TruthGroup], pred: Sequence[StrokeGroup], min_iou: float = 0.3
+                 ) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching of truth and predicted groups by bounding-box IoU."""
+    pairs = sorted(((_iou(t.bbox, p.bbox), i, j) for i, t in enumerate(truth) for j, p in enumerate(pred)),
+                   reverse=True)
+    used_t, used_p, out = set(), set(), []
+    for v, i, j in pairs:
+        if v < min_iou or i in used_t or j in used_p:
+            continue
+        used_t.add(i)
+        used_p.add(j)
+        out.append((i, j))
+    return out
+
+
+@dataclass
+class SketchScore:
+    """Counts from one sketch."""
+
+    pairs: list[tuple[str, str]]        # (true kind, predicted kind or "missed")
+    spurious: int
+    tp: int                              # grounded (group, line) pairs
+    fp: int
+    fn: int
+    sketch_tp: int                       # union of lines per sketch
+    sketch_fp: int
+    sketch_fn: int
+
+
+def score(s: SynthSketch, a: SketchAnalysis) -> SketchScore:
+    """Compare one analysis with its ground truth."""
+    m = match_groups(s.groups, a.groups)
+    mt = {i: j for i, j in m}
+    pairs, tp, fp, fn = [], 0, 0, 0
+    for i, t in enumerate(s.groups):
+        if i in mt:
+            p = a.groups[mt[i]]
+            pairs.append((t.kind, p.kind))
+            tl, pl = set(t.lines), set(p.lines)
+            tp, fp, fn = tp + len(tl & pl), fp + len(pl - tl), fn + len(tl - pl)
+        else:
+            pairs.append((t.kind, "missed"))
+            fn += len(t.lines)
+    matched_p = {j for _, j in m}
+    spurious = [p for j, p in enumerate(a.groups) if j not in matched_p]
+    fp += sum(len(p.lines) for p in spurious)
+    ts, ps = set(s.lines), set(a.lines)
+    return SketchScore(pairs, len(spurious), tp, fp, fn, len(ts & ps), len(ps - ts), len(ts - ps))
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+
+
+@dataclass
+class Evaluation:
+    """Accumulates scores and timings; `compute()` gives the report."""
+
+    scores: list[SketchScore] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)
+    ms_800: list[float] = field(default_factory=list)
+    sources: Counter = field(default_factory=Counter)
+
+    def update(self, s: SynthSketch, a: SketchAnalysis, ms: float) -> SketchScore:
+        sc = score(s, a)
+        self.scores.append(sc)
+        self.ms.append(ms)
+        if max(s.pad_size) >= 760:
+            self.ms_800.append(ms)
+        self.sources[a.source] += 1
+        return sc
+
+    def compute(self) -> dict[str, Any]:
+        pairs = [p for s in self.scores for p in s.pairs]
+        correct = sum(t == p for t, p in pairs)
+        conf = {k: dict(Counter(p for t, p in pairs if t == k)) for k in KINDS}
+        per_kind = {k: round(conf[k].get(k, 0) / max(1, sum(conf[k].values())), 4) for k in KINDS}
+        g = _prf(sum(s.tp for s in self.scores), sum(s.fp for s in self.scores), sum(s.fn for s in self.scores))
+        sk = _prf(sum(s.sketch_tp for s in self.scores), sum(s.sketch_fp for s in self.scores),
+                  sum(s.sketch_fn for s in self.scores))
+
+        def stats(v: list[float]) -> dict[str, float]:
+            if not v:
+                return {}
+            return {"n": len(v), "mean": round(statistics.fmean(v), 1), "median": round(statistics.median(v), 1),
+                    "p95": round(float(np.percentile(v, 95)), 1), "max": round(max(v), 1)}
+
+        return {"sketches": len(self.scores), "groups": len(pairs),
+                "classification_accuracy": round(correct / max(1, len(pairs)), 4),
+                "missed_groups": sum(p == "missed" for _, p in pairs),
+                "spurious_groups": sum(s.spurious for s in self.scores),
+                "per_kind_accuracy": per_kind, "confusion": conf,
+                "grounding_group_level": g, "grounding_sketch_level": sk,
+                "ms_all": stats(self.ms), "ms_800px": stats(self.ms_800), "sources": dict(self.sources)}
+
+
+def render_figures(names: Sequence[str] | None = None) -> list[tuple[str, Any, list[Any]]]:
+    """Render the evaluation figures: (name, image, trace) for each that renders with a usable trace."""
+    from render import render_many   # imported here: the browser is only needed for evaluation
+
+    from .figures import FIGURES
+    keys = list(names or FIGURES)
+    out = []
+    for k, r in zip(keys, render_many([FIGURES[k] for k in keys], progress=True)):
+        lined = [c for c in r.trace if getattr(c, "line", None) is not None]
+        if not r.ok or not lined:
+            log.warning("figure %s: status %s, %d traced calls with lines (%s)", k, r.status, len(lined), r.error)
+            continue
+        out.append((k, r.image, r.trace))
+    return out
+
+
+def _confusion_table(conf: dict[str, dict[str, int]]) -> str:
+    cols = list(KINDS) + ["missed"]
+    head = "| true \\ predicted | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 1) + "\n"
+    rows = [f"| {k} | " + " | ".join(str(conf[k].get(c, 0)) for c in cols) + " |" for k in KINDS]
+    return head + "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point."""
+    ap = argparse.ArgumentParser(prog="python -m sketch.evaluate", description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=300, help="number of synthetic sketches")
+    ap.add_argument("--seed", type=int, default=0, help="random seed")
+    ap.add_argument("--json", type=Path, default=None, help="write the full report here")
+    ap.add_argument("--failures", type=Path, default=None, help="save overlays of misclassified sketches here")
+    ap.add_argument("--max-failures", type=int, default=40)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    log.info("config: %s", vars(args))
+    from tqdm import tqdm
+
+    # Figures
+    figs = render_figures()
+    if not figs:
+        log.error("no figure rendered with a draw trace; is render/ working?")
+        return 1
+    # Evaluation
+    rng = np.random.default_rng(args.seed)
+    cfg = SynthConfig()
+    ev = Evaluation()
+    fails: list[dict[str, Any]] = []
+    kinds_cycle = list(KINDS)
+    for i in tqdm(range(args.n), desc="sketches", unit="sketch"):
+        name, image, trace = figs[i % len(figs)]
+        # Every sketch has a forced first kind (cycled) so all classes are equally represented.
+        n_more = int(rng.integers(cfg.n_groups[0] - 1, cfg.n_groups[1]))
+        kinds = [kinds_cycle[i % len(KINDS)]] + [KINDS[int(rng.integers(len(KINDS)))] for _ in range(n_more)]
+        s = make_sketch(image, trace, rng, cfg, kinds=kinds)
+        if not s.groups:
+            continue
+        t0 = time.perf_counter()
+        a = analyze(s.value, figure_size=s.figure_size, trace=trace)
+        ms = (time.perf_counter() - t0) * 1000
+        sc = ev.update(s, a, ms)
+        bad = [(t, p) for t, p in sc.pairs if t != p]
+        if bad or sc.spurious or sc.fp or sc.fn:
+            fails.append({"i": i, "figure": name, "errors": bad, "spurious": sc.spurious, "fp": sc.fp, "fn": sc.fn,
+                          "truth": [(g.kind, g.lines) for g in s.groups],
+                          "pred": [(g.kind, g.lines) for g in a.groups], "source": a.source})
+            if args.failures and len(fails) <= args.max_failures:
+                args.failures.mkdir(parents=True, exist_ok=True)
+                a.overlay_image.save(args.failures / f"{i:04d}_{name}.png")
+    rep = ev.compute()
+    rep["figures"] = [f[0] for f in figs]
+    rep["failures"] = fails
+    # Report
+    print(f"sketches: {rep['sketches']}  groups: {rep['groups']}  sources: {rep['sources']}")
+    print(f"classification accuracy: {rep['classification_accuracy']:.3f}  (missed {rep['missed_groups']}, "
+          f"spurious {rep['spurious_groups']})")
+    print("per kind: " + ", ".join(f"{k} {v:.2f}" for k, v in rep["per_kind_accuracy"].items()))
+    print(_confusion_table(rep["confusion"]))
+    print(f"grounding (group, line) P/R/F1: {rep['grounding_group_level']}")
+    print(f"grounding per sketch P/R/F1: {rep['grounding_sketch_level']}")
+    print(f"analysis ms, all: {rep['ms_all']}")
+    print(f"analysis ms, 800 px pads: {rep['ms_800px']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rep, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""A deterministic generator for app tests: fixed p5 programs chosen by keywords, and a record of requests."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from model import Candidate, StreamChunk
+
+MLP = """function setup() {
+  createCanvas(400, 300);
+  background(255);
+  stroke(0);
+  const layers = [4, 5, 1];
+  for (let i = 0; i < layers.length; i++) {
+    for (let j = 0; j < layers[i]; j++) {
+      fill(FILL);
+      circle(80 + i * 120, 40 + j * 50, 30);
+    }
+  }
+}
+"""
+BROKEN = """function setup() {
+  createCanvas(300, 200);
+  background(255);
+  drawNetwork();
+}
+"""
+FIXED = """function setup() {
+  createCanvas(300, 200);
+  background(255);
+  fill(30, 120, 220);
+  rect(50, 50, 200, 100);
+}
+"""
+SQUARE = """function setup() {
+  createCanvas(300, 300);
+  background(255);
+  fill(20, 160, 60);
+  rect(60, 60, 180, 180);
+}
+"""
+
+
+def program(instruction: str) -> str:
+    """The fixed program answering an instruction (keywords pick it)."""
+    low = instruction.lower()
+    if "broken" in low or "壊" in instruction:
+        return BROKEN
+    if "square" in low or "sketch" in low or "スケッチ" in instruction:
+        return SQUARE
+    fill = "'red'" if ("red" in low or "赤" in instruction) else "200"
+    return MLP.replace("FILL", fill)
+
+
+class ScriptedGenerator:
+    """Implements the model/ Generator methods the app calls, deterministically and quickly."""
+
+    name = "scripted-test-model"
+    adapters: list[str] = ["figures"]
+    is_vision = False
+
+    def __init__(self, fail_with: Exception | None = None, repair_works: bool = True, chunk_delay: float = 0.0,
+                 slow_stream: bool = False):
+        self.adapter: str | None = "figures"
+        self.requests: list[Any] = []
+        self.repairs: list[tuple[str, str, int | None]] = []
+        self.fail_with = fail_with
+        self.repair_works = repair_works
+        self.chunk_delay = chunk_delay
+        self.slow_stream = slow_stream
+        self.lock = threading.Lock()
+
+    def _cand(self, code: str, logprob: float | None = -0.5) -> Candidate:
+        return Candidate(code=code, text=f"```javascript\n{code}```", logprob=logprob, tokens=len(code) // 4,
+                         model=self.name, adapter=self.adapter)
+
+    def stream(self, req: Any, max_new_tokens: int = 1024, stop_event: threading.Event | None = None, **kw: Any):
+        """Yield the program a few lines at a time, then the finished candidate."""
+        with self.lock:
+            self.requests.append(req)
+        if self.fail_with is not None:
+            raise self.fail_with
+        code = program(req.instruction)
+        text = "```javascript\n"
+        lines = code.splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            if stop_event is not None and stop_event.is_set():
+                yield StreamChunk(text=text, done=True,
+                                  candidate=Candidate(code="", text=text, model=self.name, adapter=self.adapter,
+                                                      finish_reason="cancelled"))
+                return
+            text += line
+            yield StreamChunk(text=text)
+            if self.slow_stream:
+                time.sleep(0.5)
+            elif self.chunk_delay:
+                time.sleep(self.chunk_delay)
+        yield StreamChunk(text=text + "```", done=True, candidate=self._cand(code))
+
+    def generate(self, req: Any, n: int = 1, max_new_tokens: int = 1024, temperature: float = 0.7,
+                 stop_event: threading.Event | None = None, **kw: Any) -> list[Candidate]:
+        """n candidates: a broken one with the best log-probability, then working ones in falling order."""
+        with self.lock:
+            self.requests.append(req)
+        if self.fail_with is not None:
+            raise self.fail_with
+        good = program(req.instruction)
+        out = [self._cand(BROKEN, logprob=-0.1)]
+        for i in range(1, n):
+            out.append(self._cand(good.replace("30);", f"{30 + i * 4});"), logprob=-0.2 - 0.1 * i))
+        return out[:n]
+
+    def repair(self, code: str, error: str, line: int | None, lang: str = "p5", request: Any = None,
+               **kw: Any) -> list[Candidate]:
+        """The fixed program (or the broken one again when repair is set to fail)."""
+        with self.lock:
+            self.repairs.append((code, error, line))
+        return [self._cand(FIXED if self.repair_works else BROKEN)]
+
+    def set_adapter(self, name: str) -> None:
+        """Select an adapter by name."""
+        if name not in self.adapters:
+            raise ValueError(f"unknown adapter {name}")
+        self.adapter = name
+
+
+def scripted_factory(gen: ScriptedGenerator):
+    """A generator_factory that hands out this generator."""
+    return lambda model, adapter: gen

@@ -1,0 +1,351 @@
+"""App handlers, revision tree, repair loop, best-of-N, exports, preview safety, the public API, sessions."""
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from app import handlers as h
+from app.preview import preview_document, preview_iframe
+from app.revisions import RevisionTree
+from app.strings import EXAMPLES, UI, detect_lang
+from tests._app_util import BROKEN, FIXED, ScriptedGenerator, scripted_factory
+
+
+def _engine(gen: ScriptedGenerator | None = None, **kw) -> tuple[h.Engine, ScriptedGenerator]:
+    gen = gen or ScriptedGenerator()
+    return h.Engine(scripted_factory(gen), use_clip=False, **kw), gen
+
+
+def _run(updates) -> list[h.Update]:
+    return list(updates)
+
+
+def _say(engine: h.Engine, session: h.Session, text: str) -> list[h.Update]:
+    return _run(h.message_turn(engine, session, {"text": text, "files": []}))
+
+
+def _chat_text(session: h.Session) -> str:
+    return "\n".join(str(m["content"]) for m in session.chat)
+
+
+# Revision tree (pure)
+
+def test_tree_restore_and_branch_keep_everything():
+    tree = RevisionTree()
+    a = tree.add(code="a", lang="p5", instruction="first", source="model", status="ok")
+    b = tree.add(code="b", lang="p5", instruction="second", source="model", status="ok")
+    assert b.parent == a.id and tree.head == b.id
+    tree.restore(a.id)
+    c = tree.add(code="c", lang="p5", instruction="branch", source="model", status="ok")
+    assert c.parent == a.id
+    assert [r.code for r in tree.ordered()] == ["a", "b", "c"]
+    assert {r.id for r in tree.children(a.id)} == {b.id, c.id}
+    assert [r.id for r in tree.lineage()] == [a.id, c.id]
+    outline = tree.outline()
+    assert "▶ r3" in outline and "r2" in outline
+    with pytest.raises(KeyError):
+        tree.restore(99)
+
+
+# Preview safety (pure)
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_preview_escapes_model_output_into_a_sandboxed_srcdoc():
+    evil = 'function setup(){}\n// "></iframe><img src=x onerror="alert(1)"></script><script>alert(2)</script>'
+    out = preview_iframe(evil, "p5", "gradio_api/file=/x/p5.min.js")
+    parser = _Tags()
+    parser.feed(out)
+    assert [t for t, _ in parser.tags] == ["iframe", "div"]  # the page itself gets no <img>
+    attrs = parser.tags[0][1]
+    assert attrs["sandbox"] == "allow-scripts" and "allow-same-origin" not in out
+    doc = attrs["srcdoc"]
+    assert "connect-src 'none'" in doc and "default-src 'none'" in doc
+    # Inside the iframe the code cannot close its own <script> element either.
+    assert "</script><script>alert(2)" not in doc and "<\\/script>" in doc
+
+
+def test_preview_error_lines_map_to_the_users_program():
+    code = "function setup() {\n  createCanvas(100, 100);\n  oops();\n}"
+    doc = preview_document(code, "p5", "p5.min.js")
+    first = int(re.search(r"var FIRST = (\d+);", doc).group(1))
+    assert doc.split("\n")[first - 1] == "function setup() {"
+
+
+def test_strings_cover_both_languages_and_research_prompt():
+    assert set(UI["en"]) == set(UI["ja"])
+    assert any("3層のニューラルネットワーク" in e for e in EXAMPLES)
+    assert detect_lang("赤くして") == "ja" and detect_lang("make it red") == "en"
+
+
+# Handlers (real renderer, scripted model)
+
+def test_message_streams_code_then_records_a_rendered_revision():
+    engine, gen = _engine()
+    s = h.Session()
+    ups = _say(engine, s, "Draw a 3-layer MLP")
+    streamed = [u.text for u in ups if u.kind == "stream"]
+    assert len(streamed) > 3 and len(streamed[0]) < len(streamed[-2])  # code grows while it is written
+    rev = s.tree.current
+    assert rev.ok and rev.png and rev.width == 400 and rev.model == gen.name and rev.adapter == "figures"
+    assert rev.trace  # the draw trace travels on for sketch grounding
+    assert "r1" in _chat_text(s) and gen.name in _chat_text(s)
+
+
+def test_follow_up_sends_current_code_and_history():
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    _say(engine, s, "make the nodes red")
+    _say(engine, s, "赤いままで")
+    req = gen.requests[-1]
+    assert req.code == s.tree.get(2).code and req.render_status == "ok"
+    assert [t.instruction for t in req.history] == ["Draw a 3-layer MLP", "make the nodes red"]  # oldest first
+    assert "'red'" in s.tree.current.code
+    assert s.lang == "ja" and "リビジョン" in s.chat[-1]["content"]
+
+
+def test_repair_loop_fixes_a_failing_revision_with_visible_attempts():
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.repair_limit = 3
+    _say(engine, s, "draw something broken")
+    revs = s.tree.ordered()
+    assert [r.status for r in revs] == ["error", "ok"]
+    assert revs[1].parent == revs[0].id and revs[1].source == "repair" and revs[1].attempt == 1
+    code, error, line = gen.repairs[0]
+    assert code == BROKEN and "drawNetwork" in error and line == 4
+    text = _chat_text(s)
+    assert "Repair attempt 1/3" in text and "attempt 1 worked" in text
+
+
+def test_repair_stops_at_the_users_limit_and_keeps_every_attempt():
+    engine, gen = _engine(ScriptedGenerator(repair_works=False))
+    s = h.Session()
+    s.settings.repair_limit = 2
+    _say(engine, s, "broken again")
+    assert [r.status for r in s.tree.ordered()] == ["error", "error", "error"]
+    assert len(gen.repairs) == 2 and "Stopped after 2 repair" in _chat_text(s)
+    s.settings.repair_limit = 0
+    _say(engine, s, "broken with no repair")
+    assert len(gen.repairs) == 2 and len(s.tree) == 4
+
+
+def test_best_of_n_prefers_rendering_candidates_and_keeps_the_others():
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.best_of = 3
+    _say(engine, s, "Draw a 3-layer MLP")
+    rev = s.tree.current
+    assert rev.ok and rev.score == pytest.approx(-0.3) and rev.score_kind == "logprob"
+    assert [a.status for a in rev.alternatives] == ["ok", "error"]  # the broken best-logprob one ranks last
+    assert len(s.tree) == 1
+    alt = h.use_alternative(s, rev.id, 1)
+    assert alt.code == BROKEN and alt.parent == rev.parent and len(s.tree) == 2 and s.tree.get(rev.id).ok
+
+
+def test_rank_candidates_uses_clip_when_given():
+    class R:
+        def __init__(self, status):
+            self.status = status
+
+    cands = [type("C", (), {"logprob": lp})() for lp in (-0.1, -0.5, -0.9)]
+    results = [R("ok"), R("ok"), R("blank")]
+    assert h.rank_candidates(cands, results) == ([0, 1, 2], "logprob")
+    assert h.rank_candidates(cands, results, clip=[0.1, 0.3, 0.9]) == ([1, 0, 2], "clip")
+
+
+def test_hand_edit_restore_and_branch_lose_nothing():
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    edited = FIXED.replace("rect(50, 50, 200, 100)", "ellipse(150, 100, 120, 60)")
+    rev2 = h.apply_edit(engine, s, edited)
+    assert rev2.ok and rev2.source == "hand" and rev2.parent == 1 and rev2.code == edited
+    assert h.apply_edit(engine, s, edited) is None  # unchanged code makes no revision
+    bad = h.apply_edit(engine, s, "function setup(){ createCanvas(100,100); nope(); }")
+    assert bad.status == "error" and bad.line == 1
+    h.restore(s, "r1 ← whatever label")
+    _say(engine, s, "make the nodes red")
+    assert s.tree.current.parent == 1 and len(s.tree) == 4
+    assert [r.code for r in s.tree.ordered()][:2] == [s.tree.get(1).code, edited]
+    ra, rb, diff = h.compare(s, 1, 4)
+    assert "-      fill(200);" in diff and "+      fill('red');" in diff
+
+
+def test_failed_generation_and_bad_inputs_keep_every_revision():
+    gen = ScriptedGenerator()
+    engine, _ = _engine(gen, max_upload_mb=0.01)
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    before = [r.code for r in s.tree.ordered()]
+    gen.fail_with = RuntimeError("endpoint http://127.0.0.1:9/v1 refused the connection")
+    _say(engine, s, "make it red")
+    assert "Generation failed" in s.chat[-1]["content"] and "refused" in s.chat[-1]["content"]
+    _say(engine, s, "   ")
+    assert "Please type a request" in s.chat[-1]["content"]
+    big = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(big, "PNG")
+    path = _tmp_file(big.getvalue(), "big.png")
+    _run(h.message_turn(engine, s, {"text": "like this", "files": [path]}))
+    assert "too large" in s.chat[-1]["content"]
+    engine.max_upload_mb = 8
+    bad = _tmp_file(b"not an image", "bad.png")
+    _run(h.message_turn(engine, s, {"text": "like this", "files": [bad]}))
+    assert "could not be read" in s.chat[-1]["content"]
+    _run(h.sketch_turn(engine, s, _editor_value(s, strokes=False), "", False))
+    assert "Could not use the drawing" in s.chat[-1]["content"]
+    assert [r.code for r in s.tree.ordered()] == before and len(gen.requests) == 2
+
+
+def test_stop_ends_generation_without_a_revision():
+    engine, gen = _engine()
+    s = h.Session()
+    it = h.message_turn(engine, s, {"text": "Draw a 3-layer MLP", "files": []})
+    for up in it:
+        if up.kind == "stream":
+            h.stop(engine, s)
+    assert len(s.tree) == 0 and "Stopped" in s.chat[-1]["content"]
+
+
+def _tmp_file(data: bytes, name: str) -> str:
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp())
+    (d / name).write_bytes(data)
+    return str(d / name)
+
+
+def _editor_value(s: h.Session, strokes: bool = True) -> dict:
+    cur = s.tree.current
+    bg = np.array(Image.open(io.BytesIO(cur.png)).convert("RGBA"))
+    layer = np.zeros_like(bg)
+    if strokes:
+        im = Image.fromarray(layer)
+        ImageDraw.Draw(im).ellipse((50, 15, 110, 75), outline=(225, 29, 72, 255), width=4)
+        layer = np.array(im)
+    return {"background": bg, "layers": [layer], "composite": bg}
+
+
+def test_sketch_over_the_figure_reaches_the_model_as_text():
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    _run(h.sketch_turn(engine, s, _editor_value(s), "make this one red", False))
+    req = gen.requests[-1]
+    assert req.instruction == "make this one red" and req.sketch_text and req.code == s.tree.get(1).code
+    assert s.last_sketch == req.sketch_text
+    assert s.tree.current.source == "sketch" and s.tree.current.parent == 1
+
+
+def test_blank_pad_sketch_makes_a_first_figure():
+    engine, gen = _engine()
+    s = h.Session()
+    pad = np.full((300, 300, 4), 255, dtype=np.uint8)
+    im = Image.fromarray(np.zeros_like(pad))
+    ImageDraw.Draw(im).rectangle((60, 60, 240, 240), outline=(0, 0, 0, 255), width=4)
+    _run(h.sketch_turn(engine, s, {"background": pad, "layers": [np.array(im)], "composite": None}, "", True))
+    req = gen.requests[-1]
+    assert req.code is None and req.sketch_text and "sketch" in req.instruction.lower()
+    assert s.tree.current.ok
+
+
+def test_export_writes_js_offline_html_zip_png_svg(tmp_path):
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    files = {p.suffix: p for p in h.export_current(s, tmp_path)}
+    assert {".js", ".html", ".zip", ".png"} <= set(files)
+    if ".svg" not in files:  # the SVG engine failed: the user is told, the other files are still there
+        assert "could not be made" in s.chat[-1]["content"] and "SVG" in s.chat[-1]["content"]
+        from render import export_svg
+
+        with pytest.raises(ValueError):
+            export_svg(s.tree.current.code)
+    else:
+        assert "<svg" in files[".svg"].read_text()
+    assert files[".js"].read_text() == s.tree.current.code
+    assert Image.open(files[".png"]).size == (400, 300)
+    with zipfile.ZipFile(files[".zip"]) as zf:
+        names = zf.namelist()
+        page = zf.read(next(n for n in names if n.endswith("index.html"))).decode()
+        assert any(n.endswith("/p5.min.js") for n in names)
+    assert 'src="p5.min.js"' in page and not re.search(r"""src=["']?(https?:)?//""", page)
+    # The exported page renders offline: open it from disk in the headless browser.
+    from render import render
+
+    assert render(s.tree.current.code).ok
+
+
+# Public API and sessions (in-process server)
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served():
+    from app.ui import build_ui, launch_kwargs
+
+    gen = ScriptedGenerator()
+    demo = build_ui(generator_factory=scripted_factory(gen))
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                            **launch_kwargs())
+    yield url, gen, demo
+    demo.close()
+
+
+def test_gradio_client_api_send_edit_restore_export(served):
+    from gradio_client import Client, handle_file  # noqa: F401
+
+    url, gen, demo = served
+    c = Client(url, verbose=False)
+    api = c.view_api(print_info=False, return_format="dict")
+    names = set(api["named_endpoints"])
+    assert {"/send", "/sketch", "/edit", "/restore", "/export", "/compare", "/stop", "/model"} <= names
+    out = c.predict({"text": "Draw a 3-layer MLP", "files": []}, api_name="/send")
+    chat, code, preview = out[0], out[1], out[2]
+    assert "createCanvas(400, 300)" in code and 'sandbox="allow-scripts"' in preview
+    assert any("r1" in str(m.get("content")) for m in chat)
+    out = c.predict(FIXED, api_name="/edit")
+    assert out[1].strip() == FIXED.strip() and len(out[4]) == 2
+    out = c.predict("r1", api_name="/restore")
+    assert "createCanvas(400, 300)" in out[1]
+    files, _chat = c.predict(api_name="/export")
+    assert {"html", "js", "png", "zip"} <= {str(f).rsplit(".", 1)[-1] for f in files}
+
+
+def test_two_sessions_see_only_their_own_revisions(served):
+    from gradio_client import Client
+
+    url, gen, demo = served
+    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    a.predict({"text": "Draw a 3-layer MLP", "files": []}, api_name="/send")
+    job = b.submit({"text": "a green square", "files": []}, api_name="/send")
+    a_out = a.predict({"text": "make the nodes red", "files": []}, api_name="/send")
+    b_out = job.result()
+    assert len(a_out[4]) == 2 and len(b_out[4]) == 1
+    assert "'red'" in a_out[1] and "rect(60, 60, 180, 180)" in b_out[1]
+    assert not any("square" in str(m.get("content")) for m in a_out[0])
+    assert html.unescape(b_out[2]).count("rect(60, 60, 180, 180)") == 1
