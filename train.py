@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         # Model
-        base = load_base(model_args, gradient_checkpointing=bool(train_args.gradient_checkpointing))
+        base = load_base(model_args, gradient_checkpointing=bool(train_args.activation_checkpointing))
         model = add_lora(base, model_args)
 
         # Dataset

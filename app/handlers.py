@@ -54,6 +54,7 @@ class Session:
     sid: str = field(default_factory=lambda: uuid.uuid4().hex)
     last_sketch: str | None = None  # the last drawing as the model was told it
     lang: str = "en"  # language of the user's last words, for server-side messages
+    pad_rev: int | None = None  # the revision last put on the sketch pad
 
     def say(self, text: str, title: str | None = None) -> None:
         """Append an assistant chat message (optionally collapsible under a title)."""

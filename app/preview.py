@@ -85,7 +85,7 @@ def preview_iframe(code: str, lang: str, p5_url: str, height: int = 420,
     # Never allow-same-origin: the sketch must not reach the app's cookies, DOM or API.
     sandbox = "allow-scripts" if lang != "svg" else ""
     return (f'<iframe class="figure-preview" title="figure preview" sandbox="{sandbox}" '
-            f'referrerpolicy="no-referrer" style="width:100%;height:{int(height) + 8}px;border:0;background:#fff" '
+            f'referrerpolicy="no-referrer" style="width:100%;height:{int(height) + 8}px;border:1px solid #e5e7eb;border-radius:6px;background:#fff" '
             f'srcdoc="{html.escape(doc, quote=True)}"></iframe>'
             '<div id="preview-console" class="preview-console"></div>')
 

@@ -5,7 +5,7 @@ import re
 
 import gradio as gr
 
-__all__ = ["UI", "MESSAGES", "EXAMPLES", "i18n", "detect_lang", "message"]
+__all__ = ["UI", "MESSAGES", "EXAMPLES", "i18n", "label", "detect_lang", "message"]
 
 # Static labels, translated in the browser by gr.I18n from the browser's locale.
 UI: dict[str, dict[str, str]] = {
@@ -18,7 +18,7 @@ UI: dict[str, dict[str, str]] = {
         "apply_edit": "Apply code edit",
         "preview": "Preview",
         "sketch_tab": "Draw on the figure",
-        "sketch": "Sketch over the current figure",
+        "sketch": "Sketch over the current figure (pick the brush ✎ to draw)",
         "sketch_words": "Words to go with the drawing (optional)",
         "send_sketch": "Send drawing",
         "blank_pad": "Blank pad (sketch a new figure from scratch)",
@@ -59,7 +59,7 @@ UI: dict[str, dict[str, str]] = {
         "apply_edit": "コードの編集を適用",
         "preview": "プレビュー",
         "sketch_tab": "図に描き込む",
-        "sketch": "現在の図の上にスケッチ",
+        "sketch": "現在の図の上にスケッチ（ブラシ ✎ を選んで描く）",
         "sketch_words": "描き込みに添える言葉（任意）",
         "send_sketch": "描き込みを送信",
         "blank_pad": "白紙モード（スケッチから新しい図を作る）",
@@ -118,7 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_revision": "There is no figure yet.",
         "model_loaded": "Model: {model}{adapter}",
         "model_failed": "Could not load the model: {error}. The previous model stays in use.",
-        "loading_model": "Loading the model (the first start converts the embedded model, about 2 minutes)…",
+        "loading_model": "Loading the model (the embedded model takes about 2 minutes on its first start)…",
         "alternative_used": "Candidate {n} of r{source} → revision r{rev} ({status}).",
         "target_changed": "Target is now {lang}.",
         "export_failed": "Export of r{rev}: one format could not be made — {problem}",
@@ -177,6 +177,17 @@ def message(key: str, lang: str = "en", **fields: object) -> str:
     return table.get(key, MESSAGES["en"][key]).format(**fields)
 
 
+# Our keys get a prefix so they never collide with Gradio's own translation namespaces ("code", …).
+_PREFIX = "figapp_"
+
+
 def i18n() -> gr.I18n:
     """The gr.I18n table for the static labels."""
-    return gr.I18n(**UI)
+    return gr.I18n(**{loc: {_PREFIX + k: v for k, v in table.items()} for loc, table in UI.items()})
+
+
+def label(key: str) -> gr.i18n.I18nData:
+    """A static label translated in the browser."""
+    if key not in UI["en"]:
+        raise KeyError(f"no UI string {key!r}")
+    return gr.i18n.I18nData(_PREFIX + key)

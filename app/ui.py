@@ -14,7 +14,7 @@ from PIL import Image
 from app import handlers as h
 from app.preview import PARENT_LISTENER_JS, placeholder_html, preview_iframe
 from app.spaces import gpu
-from app.strings import EXAMPLES, i18n, message
+from app.strings import EXAMPLES, i18n, label, message
 
 __all__ = ["build_ui", "launch_kwargs", "p5_path", "CSS"]
 
@@ -107,7 +107,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
     """Build the app; `generator_factory(model, adapter)` makes the generator (tests inject their own)."""
     engine = engine or h.Engine(generator_factory, model=model, adapter=adapter, max_upload_mb=max_upload_mb)
     gr.set_static_paths([str(p5_path().parent)])
-    t = i18n()
+    t = label
     export_root = Path(tempfile.mkdtemp(prefix="figure-exports-"))
 
     with gr.Blocks(title="Figure Assistant", fill_width=True) as demo:
@@ -130,7 +130,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                         code = gr.Code(language="javascript", interactive=True, lines=18, max_lines=40,
                                        elem_id="code", label=t("code"))
                         apply_btn = gr.Button(t("apply_edit"), elem_id="apply-edit")
-                    with gr.Tab(t("sketch_tab"), id="sketch"):
+                    with gr.Tab(t("sketch_tab"), id="sketch") as sketch_tab:
                         editor = gr.ImageEditor(
                             value=_editor_value(h.Session()), type="numpy", label=t("sketch"),
                             elem_id="sketch", sources=[], transforms=(), layers=False, canvas_size=(400, 400),
@@ -170,8 +170,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                                           elem_id="target")
                         repair = gr.Slider(0, 5, value=2, step=1, label=t("repair_limit"), elem_id="repair-limit")
                         best_of = gr.Slider(1, 8, value=1, step=1, label=t("best_of"), elem_id="best-of")
-                        max_tokens = gr.Slider(128, 4096, value=1024, step=64, label=t("max_tokens"))
-                        temperature = gr.Slider(0.0, 1.5, value=0.7, step=0.05, label=t("temperature"))
+                        max_tokens = gr.Slider(128, 4096, value=1024, step=64, label=t("max_tokens"), elem_id="max-tokens")
+                        temperature = gr.Slider(0.0, 1.5, value=0.7, step=0.05, label=t("temperature"), elem_id="temperature")
                         presets = _presets()
                         preset = gr.Dropdown(presets, value=model if model in presets else None,
                                              allow_custom_value=True, label=t("preset"), elem_id="preset")
@@ -223,7 +223,9 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                       progress: gr.Progress = gr.Progress()):
             """Send the drawing with optional words."""
             progress(0, desc="reading the drawing")
-            yield from drive(session, h.sketch_turn(engine, session, value, text, bool(is_blank)))
+            for out in drive(session, h.sketch_turn(engine, session, value, text, bool(is_blank))):
+                session.pad_rev = session.tree.head  # the pad is on screen, so its update lands
+                yield out
 
         def on_edit(session: h.Session, new_code: str):
             """Apply a hand edit of the code."""
@@ -307,6 +309,13 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                 session.say(message("model_failed", session.lang, error=h.short_error(e)))
             return session, list(session.chat), _info(engine, session)
 
+        def on_sketch_tab(session: h.Session):
+            """Opening the pad shows the current figure (updates sent while the tab was hidden are lost)."""
+            if session.pad_rev == session.tree.head:
+                return gr.skip(), session
+            session.pad_rev = session.tree.head
+            return _editor_value(session), session
+
         def on_blank(session: h.Session, is_blank: bool):
             return _editor_value(session, blank=bool(is_blank))
 
@@ -327,6 +336,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                         [state, chat, code], api_name=False)
         settings_btn.click(on_model, [state, preset, adapter_box], [state, chat, info], api_name="model",
                            concurrency_limit=1, concurrency_id="generate")
+        sketch_tab.select(on_sketch_tab, [state], [editor, state], api_name=False)
         blank.change(on_blank, [state, blank], [editor], api_name=False)
         reset_btn.click(lambda s: _editor_value(s), [state], [editor], api_name=False)
     return demo

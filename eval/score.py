@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from .metrics.base import MetricResult, Sample
 
-__all__ = ["ScoreConfig", "score_rows", "REPORT_VERSION"]
+__all__ = ["ScoreConfig", "score_rows", "validate_predictions", "REPORT_VERSION"]
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +42,17 @@ def _default_render_many() -> Callable[..., list[Any]]:
     return render_many
 
 
-def _render_grouped(render_many: Callable[..., list[Any]], items: list[tuple[str, str]], timeout_s: float,
-                    progress: bool, what: str) -> list[Any]:
-    """Render (code, lang) pairs, one batch per language, identical programs once; results in input order."""
-    out: list[Any] = [None] * len(items)
+def _render_all(render_many: Callable[..., list[Any]], items: list[tuple[str, str]], timeout_s: float,
+                progress: bool, what: str) -> dict[tuple[str, str], Any]:
+    """Render (code, lang) pairs, one batch per language, each distinct program once: {(code, lang): result}."""
+    out: dict[tuple[str, str], Any] = {}
     for lang in sorted({lang for _, lang in items}):
-        idx = [i for i, (_, l) in enumerate(items) if l == lang]
-        unique: dict[str, int] = {}
-        for i in idx:
-            unique.setdefault(items[i][0], len(unique))
+        unique = list(dict.fromkeys(code for code, l in items if l == lang))
         if not unique:
             continue
-        log.info("rendering %d %s program(s) (%s)", len(unique), lang, what)
-        results = render_many(list(unique), lang=lang, timeout_s=timeout_s, progress=progress)
-        for i in idx:
-            out[i] = results[unique[items[i][0]]]
+        log.info("rendering %d distinct %s program(s) (%s)", len(unique), lang, what)
+        for code, res in zip(unique, render_many(unique, lang=lang, timeout_s=timeout_s, progress=progress)):
+            out[(code, lang)] = res
     return out
 
 
@@ -92,15 +88,38 @@ def _build_metrics(cfg: ScoreConfig, any_reference: bool, encoder: Any = None) -
     if cfg.judge is not None:
         from .metrics.judge import Judge
 
-        metrics.append(Judge(cfg.judge))
+        metrics.append(Judge(cfg.judge, progress=cfg.progress))
     return metrics, skipped
 
 
-def _load_image(path: str) -> Any:
-    from PIL import Image
+def _load_image(path: str, row_id: Any) -> Any:
+    """A reference picture as RGB, or a ValueError naming the row."""
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(path) as im:
-        return im.convert("RGB")
+    try:
+        with Image.open(path) as im:
+            return im.convert("RGB")
+    except (OSError, UnidentifiedImageError) as e:
+        raise ValueError(f"row {row_id!r}: reference_image {path!r} cannot be read ({e})") from None
+
+
+def validate_predictions(rows: list[dict[str, Any]], source: str = "predictions") -> None:
+    """Raise ValueError naming the row when an id is missing or repeated or code is not text."""
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows, 1):
+        if r.get("id") in (None, ""):
+            raise ValueError(f"{source}: row {i} has no 'id'")
+        key = str(r["id"])
+        if key in seen:
+            raise ValueError(f"{source}: id {key!r} appears in rows {seen[key]} and {i}")
+        seen[key] = i
+        for k in ("code", "reference_code", "prompt"):
+            if r.get(k) is not None and not isinstance(r[k], str):
+                raise ValueError(f"{source}: row {i} (id {key!r}): {k!r} must be a string")
+        if r.get("lang") not in (None, "p5", "svg"):
+            raise ValueError(f"{source}: row {i} (id {key!r}) has lang {r['lang']!r}; use 'p5' or 'svg'")
+        if r.get("candidates") is not None and not isinstance(r["candidates"], list):
+            raise ValueError(f"{source}: row {i} (id {key!r}): 'candidates' must be a list")
 
 
 def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callable[..., list[Any]] | None = None,
@@ -111,19 +130,25 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
     """
     from .redact import plan_redaction
 
+    validate_predictions(rows)
     render_many = render_many or _default_render_many()
     t0 = time.perf_counter()
     langs = [str(r.get("lang") or cfg.lang) for r in rows]
 
-    # Render: chosen programs, references, and candidates whose outcome generate did not record.
-    preds = _render_grouped(render_many, [(str(r.get("code") or ""), l) for r, l in zip(rows, langs)
-                                          if r.get("code")], cfg.render_timeout_s, cfg.progress, "predictions")
-    pred_iter = iter(preds)
-    pred_results = [next(pred_iter) if r.get("code") else None for r in rows]
-    ref_items = [(str(r["reference_code"]), l) for r, l in zip(rows, langs) if r.get("reference_code")]
-    ref_iter = iter(_render_grouped(render_many, ref_items, cfg.render_timeout_s, cfg.progress, "references"))
-    ref_results = [next(ref_iter) if r.get("reference_code") else None for r in rows]
-    _fill_candidate_status(rows, langs, render_many, cfg)
+    # Render in one batch: kept programs, references, and candidates whose outcome generate did not record.
+    # Predictions identical to their reference (or to each other) are rendered once.
+    pred_items = [(str(r.get("code") or ""), l) for r, l in zip(rows, langs)]
+    ref_items = [(str(r.get("reference_code") or ""), l) for r, l in zip(rows, langs)]
+    cand_todo = [(c, l) for r, l in zip(rows, langs) for c in (r.get("candidates") or [])
+                 if isinstance(c, dict) and "status" not in c]
+    wanted = [it for it in pred_items + ref_items if it[0].strip()]
+    wanted += [(str(c.get("code") or ""), l) for c, l in cand_todo if str(c.get("code") or "").strip()]
+    results = _render_all(render_many, wanted, cfg.render_timeout_s, cfg.progress, "predictions and references")
+    pred_results = [results.get(it) if it[0].strip() else None for it in pred_items]
+    ref_results = [results.get(it) if it[0].strip() else None for it in ref_items]
+    for c, l in cand_todo:  # in place: cost to success reads these
+        res = results.get((str(c.get("code") or ""), l))
+        c["status"] = res.status if res is not None else "empty"
     t_render = time.perf_counter() - t0
 
     # Images and their text-redacted versions.
@@ -131,7 +156,7 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
     bad_refs = 0
     for r, res in zip(rows, ref_results):
         if r.get("reference_image"):
-            ref_images.append(_load_image(r["reference_image"]))
+            ref_images.append(_load_image(r["reference_image"], r.get("id")))
         elif res is not None and res.status == "ok":
             ref_images.append(res.image)
         else:
@@ -153,11 +178,11 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
             else:
                 red_ref[i] = ref_images[i]  # a reference given as an image has no program to redact
         rerender = [(p.code, p.lang) for _, _, p in plans if p.code is not None]
-        rr = iter(_render_grouped(render_many, rerender, cfg.render_timeout_s, cfg.progress, "text-free renders"))
+        rr = _render_all(render_many, rerender, cfg.render_timeout_s, cfg.progress, "text-free renders")
         for target, i, p in plans:
             img = p.image
             if p.code is not None:
-                res = next(rr)
+                res = rr.get((p.code, p.lang))
                 img = res.image if res is not None and res.status == "ok" else None
             target[i] = img
             redaction_methods[p.method] = redaction_methods.get(p.method, 0) + 1
@@ -199,20 +224,3 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
                           "total": round(time.perf_counter() - t0, 3)}
     report["rows"] = per_row
     return report
-
-
-def _fill_candidate_status(rows: list[dict[str, Any]], langs: list[str], render_many: Callable[..., list[Any]],
-                           cfg: ScoreConfig) -> None:
-    """Render candidates that carry no `status` so cost to success can be counted (in place)."""
-    todo = [(c, l) for r, l in zip(rows, langs) for c in (r.get("candidates") or [])
-            if isinstance(c, dict) and "status" not in c]
-    with_code = [(c, l) for c, l in todo if c.get("code")]
-    for c, _ in todo:
-        if not c.get("code"):
-            c["status"] = "empty"
-    if not with_code:
-        return
-    results = _render_grouped(render_many, [(c["code"], l) for c, l in with_code], cfg.render_timeout_s,
-                              cfg.progress, "candidates without a recorded outcome")
-    for (c, _), res in zip(with_code, results):
-        c["status"] = res.status

@@ -10,6 +10,7 @@ import asyncio
 import atexit
 import base64
 import itertools
+import json
 import logging
 import re
 import threading
@@ -69,6 +70,8 @@ def _launch_args(server_port: int) -> list[str]:
         f"--host-resolver-rules=MAP {HARNESS_HOST} 127.0.0.1, MAP * ~NOTFOUND",
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        # A runaway allocation crashes its page quickly instead of eating the shared machine's memory.
+        "--js-flags=--max-old-space-size=1024",
     ]
 
 
@@ -81,6 +84,7 @@ class _Slot:
         self.page: Any = None
         self.cdp: Any = None
         self.dirty = True
+        self.broken = False  # the page must be replaced, not just reloaded
         self.generation = -1
 
 
@@ -199,7 +203,8 @@ class RenderPool:
             try:
                 if attempt == 2 or not self._browser.is_connected():
                     await self._restart_browser(self._generation)
-                if slot.page is None or slot.page.is_closed() or attempt > 0 or slot.generation != self._generation:
+                if (slot.page is None or slot.page.is_closed() or attempt > 0 or slot.broken
+                        or slot.generation != self._generation):
                     await self._new_page(slot)
                 await slot.page.goto(url, wait_until="load", timeout=self.config.reload_timeout_s * 1000)
                 await slot.page.wait_for_function("window.__h !== undefined",
@@ -214,9 +219,10 @@ class RenderPool:
     async def _new_page(self, slot: _Slot) -> None:
         if slot.page is not None and not slot.page.is_closed():
             try:
-                await slot.page.close()
-            except Exception:
-                pass
+                await asyncio.wait_for(slot.page.close(), 10)  # closing also ends a page that still spins
+            except Exception as e:
+                log.warning("render page %d did not close cleanly: %s", slot.index, e)
+        slot.broken = False
         slot.generation = self._generation
         slot.page = await self._context.new_page()
         slot.cdp = await self._context.new_cdp_session(slot.page)
@@ -256,23 +262,28 @@ class RenderPool:
         try:
             out = await asyncio.wait_for(slot.page.evaluate(_RUN_JS, [code, sid, opts]), timeout_s)
         except asyncio.TimeoutError:
+            ms = (time.perf_counter() - t0) * 1000
             slot.dirty = True
             self.stats["timeouts"] += 1
             try:
                 # Stops a busy loop at once; the CDP session was attached before the sketch ran.
-                await asyncio.wait_for(slot.cdp.send("Runtime.terminateExecution"), 5)
+                await asyncio.wait_for(slot.cdp.send("Runtime.terminateExecution"), 2)
             except Exception as e:
                 log.warning("terminateExecution failed (%s); the page will be replaced", e)
-                slot.page = None
+                slot.broken = True
             return RenderResult("timeout", error=f"The program did not finish its first frame within "
-                                f"{timeout_s:g} s (an endless loop?).", ms=(time.perf_counter() - t0) * 1000)
+                                f"{timeout_s:g} s (an endless loop?).", ms=ms)
         except Exception as e:
             slot.dirty = True
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             log.info("render page %d failed: %s", slot.index, msg)
-            if any(k in msg for k in ("navigat", "context was destroyed", "closed", "__h")):
+            if "crash" in msg.lower():
+                slot.broken = True
+                msg = "The renderer crashed while running the program (out of memory?)."
+            elif any(k in msg for k in ("navigat", "context was destroyed", "closed", "__h")):
                 msg = _LOST_PAGE
             return RenderResult("error", error=msg, ms=(time.perf_counter() - t0) * 1000)
+        out = json.loads(out)
         ms = (time.perf_counter() - t0) * 1000
         status = out.get("status", "error")
         png = None
@@ -295,7 +306,7 @@ class RenderPool:
             risky = is_risky(code)
             opts = {"trace": trace, "settleMs": _SETTLE_MS if risky else 0}
             result = await self._run_in(slot, code, timeout_s, opts)
-            if result.error == _LOST_PAGE:
+            if result.status == "error" and result.error == _LOST_PAGE:
                 # The page was gone before this sketch ran (an earlier sketch navigated it away late) or this
                 # sketch navigated: run it once more in a fresh document and keep that answer.
                 await self._reload(slot)

@@ -23,6 +23,7 @@ class DrawCall:
     kind: Kind = "other"
     text: str | None = None
     end_line: int | None = None  # beginShape()…endShape(): line of endShape(); `line` is beginShape()'s
+    call_lines: list[int] = field(default_factory=list)  # user frames, innermost first (helpers' callers)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DrawCall":
@@ -36,6 +37,7 @@ class DrawCall:
             kind=d.get("kind") or "other",
             text=d.get("text"),
             end_line=d.get("end_line"),
+            call_lines=[int(v) for v in d.get("call_lines") or []],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,7 +45,7 @@ class DrawCall:
         return {
             "fn": self.fn, "args": self.args, "line": self.line,
             "bbox": list(self.bbox) if self.bbox else None, "kind": self.kind, "text": self.text,
-            "end_line": self.end_line,
+            "end_line": self.end_line, "call_lines": self.call_lines,
         }
 
 

@@ -39,6 +39,7 @@ class Shape:
     tail: tuple[float, float] | None = None
     head: tuple[float, float] | None = None
     skeleton_len: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def _skeleton_graph(skel: np.ndarray) -> tuple[np.ndarray, csr_matrix, np.ndarray]:
@@ -89,6 +90,18 @@ def _simplify(pts: np.ndarray, tol: float, max_pts: int = 48) -> list[tuple[floa
             break
         tol *= 1.6
     return [(float(x), float(y)) for x, y in out]
+
+
+def _sharp_turns(pts: np.ndarray, tol: float) -> int:
+    """Direction reversals (turns sharper than 130°) along a simplified path: the zigzag of a scribble."""
+    if len(pts) < 3:
+        return 0
+    p = approximate_polygon(pts, tolerance=tol)
+    if len(p) < 3:
+        return 0
+    a, b = p[1:-1] - p[:-2], p[2:] - p[1:-1]
+    cos = (a * b).sum(1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-9)
+    return int((cos < math.cos(math.radians(130))).sum())
 
 
 def _min_rect_fill(region: np.ndarray) -> float:
@@ -178,6 +191,20 @@ def classify_mask(mask: np.ndarray, components: int, letter_side: float,
     diag = math.hypot(w, h)
     if len(coords) < 2:
         return Shape("freehand", [(w / 2, h / 2)], skeleton_len=sk_len)
+    path, plen = _longest_path(g, deg)
+    pts = coords[path]
+    chord = float(np.hypot(*(pts[-1] - pts[0])))
+    feats = {"turns": _sharp_turns(pts, max(2.0, ink / max(sk_len, 1.0))), "plen": plen, "cover": plen / max(sk_len, 1), "tort": plen / max(chord, 1), "w": w, "h": h, "letter": letter_side, "sk": sk_len, "width": width, "ends": float((deg == 1).sum()),
+             "junctions": float((deg >= 3).sum()), "density": ink / max(w * h, 1), "comps": components}
+    shape = _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, letter_side, cfg,
+                      path, plen)
+    shape.features = feats
+    return shape
+
+
+def _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, letter_side, cfg,
+              path, plen) -> Shape:
+    """The decision list (see classify_mask)."""
 
     # Handwriting: several small pieces on one line, or one wide, busy, low piece.
     if components >= 2 and max(w, h) <= 6 * letter_side and w >= cfg.letter_aspect * h * 0.8:
@@ -192,7 +219,6 @@ def classify_mask(mask: np.ndarray, components: int, letter_side: float,
         if sk_len / diag < cfg.scribble_ink * 1.4:
             return s
 
-    path, plen = _longest_path(g, deg)
     pts = coords[path]
     p0, p1 = pts[0], pts[-1]
     # A loop drawn with a small gap (hand-drawn circles rarely close) is still a closed shape.
@@ -210,9 +236,14 @@ def classify_mask(mask: np.ndarray, components: int, letter_side: float,
                 s.skeleton_len = sk_len
                 return s
 
-    if sk_len / diag >= cfg.scribble_ink:
-        if components >= 2 or (h <= 2.5 * letter_side and w >= 2.5 * h and ink / (w * h) < 0.3):
-            box = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
+    turns = _sharp_turns(pts, max(2.0, width))
+    box = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
+    # One low, wide piece with many stroke ends that its longest path leaves out: joined-up handwriting.
+    if (h <= 0.7 * letter_side and w >= 1.8 * h and plen / max(sk_len, 1) < 0.8
+            and (deg == 1).sum() >= 5 and turns < 4):
+        return Shape("text_mark", box, skeleton_len=sk_len)
+    if sk_len / diag >= cfg.scribble_ink or turns >= 3:
+        if components >= 2:
             return Shape("text_mark", box, skeleton_len=sk_len)
         return Shape("cross_out", _simplify(pts, 1.0), skeleton_len=sk_len)
 

@@ -17,7 +17,7 @@ __all__ = ["ExtractConfig", "Blob", "segment"]
 class ExtractConfig:
     """Knobs of stroke segmentation."""
 
-    analysis_side: int = 400          # analyse at most this many pixels on the long side (block max keeps thin strokes)
+    analysis_side: int = 512          # analyse at most this many pixels on the long side (block max keeps thin strokes)
     ink_alpha: float = 0.35           # coverage above which a pixel counts as ink
     min_ink_px: int = 30              # fewer ink pixels (full resolution) is "nothing drawn"
     min_component_px: int = 4         # pieces smaller than this (analysis pixels) are specks

@@ -252,7 +252,7 @@ def _gen_cross(calls: list[Any], rng: np.random.Generator, size: tuple[int, int]
         strokes = [np.array([[x0, y0], [x1, y1]]), np.array([[x1, y0], [x0, y1]])]
     else:
         pitch = max(width * 1.6, rng.uniform(5, 10))
-        n = max(4, int((x1 - x0) / pitch))
+        n = max(6, int((x1 - x0) / pitch))
         xs = np.linspace(x0, x1, n)
         ys = np.where(np.arange(n) % 2 == 0, y0, y1) + rng.normal(0, 1.5, n)
         strokes = [np.stack([xs, ys], axis=1)]
@@ -290,7 +290,7 @@ def _gen_text(calls: list[Any], rng: np.random.Generator, size: tuple[int, int],
     """Handwriting-like marks (a short word of letter-shaped strokes) beside an element."""
     c = calls[int(rng.integers(len(calls)))]
     b = tuple(float(v) for v in c.bbox)
-    gh = rng.uniform(12, 22)
+    gh = rng.uniform(13, 26)
     gw = gh * rng.uniform(0.5, 0.75)
     n = int(rng.integers(3, 8))
     gap = gh * rng.uniform(0.2, 0.45)
@@ -389,12 +389,11 @@ def make_sketch(background: Any, trace: Sequence[Any], rng: np.random.Generator,
             elif kind == "freehand":
                 made = _gen_freehand(calls, rng, size, width)
             else:
-                made = _gen_text(calls, rng, size, min(width, 3.5 / scale + 1))
+                width = rng.uniform(1.5, 3.5) / scale   # handwriting uses a fine pen, or it is a blot
+                made = _gen_text(calls, rng, size, width)
             if made is None:
                 continue
             strokes, poly, extra = made
-            if kind == "text_mark":
-                width = min(width, 3.5 / scale + 1)   # handwriting uses a fine pen or it is a blot
             amp = cfg.jitter * max(np.ptp(np.concatenate(strokes), axis=0).max(), 20.0)
             pens = [_wobble(np.asarray(s, float), amp if kind != "text_mark" else 0.3, rng) for s in strokes]
             box = _bbox(pens)

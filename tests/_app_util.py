@@ -128,3 +128,15 @@ class ScriptedGenerator:
 def scripted_factory(gen: ScriptedGenerator):
     """A generator_factory that hands out this generator."""
     return lambda model, adapter: gen
+
+
+def launch_scripted(port: int, gen: ScriptedGenerator | None = None):
+    """Serve the app with the scripted generator on 127.0.0.1:port (returns demo, url, generator)."""
+    from app.ui import build_ui, launch_kwargs
+
+    gen = gen or ScriptedGenerator()
+    demo = build_ui(generator_factory=scripted_factory(gen))
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                            **launch_kwargs())
+    return demo, url, gen

@@ -268,6 +268,53 @@ def test_synth_with_rendering_adds_images_and_sketch_pairs(tmp_path):
     assert stats["validation"]["kept"] == len(rows) - len(sketches)
 
 
+def _sketch_available() -> bool:
+    try:
+        import sketch.synth  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+@needs_render
+@pytest.mark.skipif(not _sketch_available(), reason="sketch.synth is not importable")
+def test_annotation_edits_mark_what_the_edit_changes():
+    from render import render_many
+
+    from dataset.annotate import annotation_rows, changed_calls
+
+    rows = make_rows(24, seed=5, edit_fraction=1.0, families=["mlp", "bar_chart", "encoder_decoder"])
+    made = annotation_rows(rows, seed=1, fraction=1.0)
+    assert len(made) >= 6
+    by_id = {r["id"]: r for r in rows}
+    for a in made:
+        assert a["kind"] == "annotation_edit" and a["code_before"] != a["code"]
+        assert a["sketch_text"].startswith("The user drew") and a["sketch_image"] and a["image"]
+        assert a["instruction"] in a["instructions"]
+        assert a["id"] not in by_id
+    # Marks point at the calls that change: the same render before and after changes nothing.
+    res = render_many([rows[0]["code_before"], rows[0]["code"]])
+    assert changed_calls(res[0].png, res[0].png, res[0].trace) == []
+    assert changed_calls(res[0].png, res[1].png, res[0].trace)
+
+
+@needs_render
+def test_validate_cli_renders_a_saved_dataset(tmp_path):
+    import datasets
+
+    raw, valid = tmp_path / "raw", tmp_path / "valid"
+    for cmd in (["synth", "--n", "16", "--seed", "9", "--out", str(raw), "--no-render"],
+                ["validate", str(raw), "--out", str(valid), "--over-budget", "flag"]):
+        r = subprocess.run([sys.executable, "-m", "dataset", *cmd], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+    before = datasets.load_from_disk(str(raw / "hf"))
+    after = datasets.load_from_disk(str(valid / "hf"))
+    assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in before.items()}
+    assert all(x["image"] is not None for split in after.values() for x in split)
+    assert json.loads((valid / "stats.json").read_text())["validation"]["kept"] == 16
+
+
 # ---------------------------------------------------------------- sketch pairs
 
 def test_sketchify_changes_the_picture_but_keeps_it_recognisable():

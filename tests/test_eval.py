@@ -550,3 +550,14 @@ def test_truncated_programs_are_repaired_and_counted(tmp_path, bigram_model):
     rep = score_rows([row], ScoreConfig(clip=False, progress=False))
     assert rep["render_success_rate"] == 0.0 and rep["truncation_rate"] == 1.0
     assert rep["cost_to_success"]["solved"] == 0 and rep["cost_to_success"]["samples_spent"] == 3
+
+
+def test_bad_predictions_are_rejected_with_the_row(tmp_path):
+    with pytest.raises(ValueError, match="row 2 has no 'id'"):
+        score_rows([{"id": "a", "code": "fill 1 1 1"}, {"code": "x"}], ScoreConfig(clip=False, progress=False),
+                   render_many=fake_render_many)
+    with pytest.raises(ValueError, match="'code' must be a string"):
+        score_rows([{"id": "a", "code": 5}], ScoreConfig(clip=False, progress=False), render_many=fake_render_many)
+    with pytest.raises(ValueError, match="cannot be read"):
+        score_rows([{"id": "a", "code": "fill 1 1 1", "reference_image": str(tmp_path / "none.png")}],
+                   ScoreConfig(clip=False, progress=False), render_many=fake_render_many)

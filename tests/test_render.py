@@ -234,11 +234,17 @@ def test_preload_of_blocked_file_is_an_error(listener):
 
 
 def test_preload_with_data_uri_works():
-    png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAAB"
-           "JRU5ErkJggg==")
-    r = render(f"let img;\nfunction preload() {{ img = loadImage('{png}'); }}\n"
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), BLUE).save(buf, format="PNG")
+    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    r = render(f"let img;\nfunction preload() {{ img = loadImage('{uri}'); }}\n"
                "function setup() { createCanvas(40, 40); background(255, 0, 0); image(img, 0, 0, 20, 20); }\n")
-    assert r.status == "ok"
+    assert r.status == "ok" and near(pixel(r, 5, 5), BLUE) and near(pixel(r, 30, 30), RED)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -394,8 +400,9 @@ def test_trace_records_calls_with_lines_and_transformed_boxes():
     assert 9 <= x0 <= 11 and 80 <= y0 < 100 and x1 > 15 and 99 <= y1 <= 110
     shape = calls[("endShape", 16)]
     assert shape.kind == "shape" and shape.end_line == 20 and _approx(shape.bbox, (10, 10, 30, 40))
-    node = calls[("circle", 29)]  # the innermost line of the user's program: inside drawNode()
-    assert _approx(node.bbox, (135, 135, 165, 165))
+    node = calls[("circle", 28)]  # the innermost line of the user's program: inside drawNode()
+    assert _approx(node.bbox, (135, 135, 165, 165)) and node.call_lines == [28, 21]
+    assert circle.call_lines == [6] and shape.call_lines == [16]
     assert _approx(calls[("square", 23)].bbox, (95, 95, 105, 105))
     assert _approx(calls[("ellipse", 25)].bbox, (16, 14, 24, 26))
     json.dumps([c.to_dict() for c in r.trace])
@@ -512,6 +519,30 @@ def test_svg_truncated_and_wrong_root():
     assert render("", "svg").status == "error"
 
 
+def test_svg_time_limit_stops_the_worker_and_next_render_works():
+    rects = "".join(f'<rect x="{i % 200}" y="{i // 200}" width="300" height="300" fill="#{i % 250:02x}3366" '
+                    f'filter="url(#b)"/>' for i in range(3000))
+    heavy = (f'<svg {SVG_NS} width="2000" height="2000"><defs><filter id="b"><feGaussianBlur stdDeviation="40"/>'
+             f'</filter></defs>{rects}</svg>')
+    r = render(heavy, "svg", timeout_s=0.05)
+    assert r.status == "timeout"
+    ok = render(f'<svg {SVG_NS} width="20" height="20"><rect width="5" height="5" fill="red"/></svg>', "svg")
+    assert ok.status == "ok" and near(pixel(ok, 2, 2), RED)
+
+
+def test_svg_with_standard_doctype_renders():
+    svg = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+           '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+           f'<svg {SVG_NS} width="30" height="30"><rect width="10" height="10" fill="red"/></svg>')
+    r = render(svg, "svg")
+    assert r.status == "ok" and near(pixel(r, 5, 5), RED)
+
+
+def test_trace_can_be_skipped():
+    r = render("function setup() { createCanvas(20, 20); background(0); circle(5, 5, 5); }", trace=False)
+    assert r.status == "ok" and r.trace == []
+
+
 def test_bad_language_is_a_usage_error():
     with pytest.raises(ValueError, match="unknown language"):
         render("x", lang="tikz")
@@ -574,3 +605,17 @@ def test_cli_batch_writes_pngs_and_results(tmp_path):
     summary = json.loads(p.stdout.strip().splitlines()[-1])
     assert summary["files"] == 3 and summary["ok"] == 2 and summary["error"] == 1
     assert "render" in p.stderr  # the progress bar
+
+
+def test_global_mode_program_that_starts_p5_itself():
+    r = render("function setup() {\n  createCanvas(70, 50);\n  background(255, 0, 0);\n  circle(5, 5, 5);\n}\n"
+               "new p5();\n")
+    assert r.status == "ok" and (r.width, r.height) == (70, 50)
+
+
+def test_arrow_function_setup_and_use_strict():
+    r = render("'use strict';\nconst setup = () => {\n  createCanvas(40, 40);\n  background(0, 0, 255);\n"
+               "  rect(1, 1, 3, 3);\n};\n")
+    assert r.status == "ok" and r.width == 40
+    r = render("'use strict';\nfunction setup() {\n  createCanvas(40, 40);\n  undeclared = 3;\n}\n")
+    assert r.status == "error" and r.line == 4  # strict mode kept: assignment to an undeclared name throws

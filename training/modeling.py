@@ -138,6 +138,12 @@ def add_lora(base: LoadedBase, args: ModelArguments) -> Any:
         # The vision tower's MLP reuses names like gate_proj; keep it frozen and adapter-free.
         exclude_modules=r".*(visual|vision_tower|vision_model).*" if base.vision else None,
     )
+    if args.lora_last_layers:
+        text_cfg = getattr(base.model.config, "text_config", None) or base.model.config
+        n = int(text_cfg.num_hidden_layers)
+        # Gradients never flow below the lowest adapted layer, so the frozen layers under it cost a forward only.
+        cfg.layers_to_transform = list(range(max(0, n - args.lora_last_layers), n))
+        cfg.layers_pattern = "layers"
     model = get_peft_model(base.model, cfg)
     # model.load(..., adapter=PATH) and the hub read the base from here: name the public id, not a cache path.
     model.peft_config["default"].base_model_name_or_path = base.base_id

@@ -83,8 +83,9 @@ class Judge:
 
     name = "judge"
 
-    def __init__(self, config: JudgeConfig):
+    def __init__(self, config: JudgeConfig, progress: bool = False):
         self.config = config
+        self.progress = progress
         self._items: list[tuple[dict[str, Any], str, str | None]] = []
 
     def update(self, sample: Sample) -> None:
@@ -107,13 +108,15 @@ class Judge:
 
     def compute(self) -> MetricResult:
         import httpx
+        from tqdm import tqdm
 
         key = os.environ.get(self.config.api_key_env, "")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         with httpx.Client(base_url=self.config.url.rstrip("/"), headers=headers,
                           timeout=self.config.timeout_s) as client:
             with ThreadPoolExecutor(self.config.concurrency) as pool:
-                per_row = list(pool.map(lambda it: self._ask(client, it), self._items))
+                per_row = list(tqdm(pool.map(lambda it: self._ask(client, it), self._items), total=len(self._items),
+                                    desc="judge", unit="row", disable=not self.progress))
         scores = [r["judge_score"] for r in per_row if r.get("judge_score") is not None]
         failures = len(per_row) - len(scores)
         if per_row and not scores:

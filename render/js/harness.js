@@ -27,6 +27,9 @@
     'touchEnded', 'windowResized', 'deviceMoved', 'deviceTurned', 'deviceShaken'];
   const EXPORTS = LIFECYCLE.concat(HANDLERS);
   const EXPORT_EXPR = '{' + EXPORTS.map(n => n + ':typeof ' + n + "==='function'?" + n + ':undefined').join(',') + '}';
+  // The same, safe before the program's own declarations ran (a let/const still in its dead zone throws).
+  const EARLY_EXPR = '{' + EXPORTS.map(n => n + ':(()=>{try{return typeof ' + n + "==='function'?" + n +
+    ':undefined}catch(e){}})()').join(',') + '}';
   const MAX_SIDE = 8192;
   const MAX_PIXELS = 16 * 1024 * 1024;
   const MAX_TRACE = 2000;
@@ -180,17 +183,19 @@
   function userLine() {
     const prevPrepare = Error.prepareStackTrace, prevLimit = Error.stackTraceLimit;
     Error.prepareStackTrace = function (e, frames) { return frames; };
-    Error.stackTraceLimit = 40;
+    Error.stackTraceLimit = 16;
     const holder = {};
     Error.captureStackTrace(holder, userLine);
     const frames = holder.stack;
     Error.prepareStackTrace = prevPrepare;
     Error.stackTraceLimit = prevLimit;
-    if (!Array.isArray(frames)) return null;
-    for (const f of frames) {
-      if (f.getScriptNameOrSourceURL() === S.file) return f.getLineNumber();
+    const lines = [];
+    if (Array.isArray(frames)) {
+      for (const f of frames) {
+        if (f.getScriptNameOrSourceURL() === S.file) lines.push(f.getLineNumber());
+      }
     }
-    return null;
+    return lines;  // innermost first: the call itself, then the lines of the helpers' callers
   }
   function num(v) { return typeof v === 'number' && isFinite(v) ? v : (typeof v === 'string' && v !== '' && isFinite(+v) ? +v : NaN); }
   function cleanArg(v) {
@@ -299,8 +304,9 @@
             (this._renderer._strokeWeight || 1) / 2 : 0;
           bbox = pts ? boxOf(this, pts, pad) : null;
         }
-        call = { fn: fn, args: args.map(cleanArg), line: userLine(), bbox: bbox, kind: TRACED[fn],
-          text: fn === 'text' ? String(args[0]) : null };
+        const lines = userLine();
+        call = { fn: fn, args: args.map(cleanArg), line: lines.length ? lines[0] : null, bbox: bbox,
+          kind: TRACED[fn], text: fn === 'text' ? String(args[0]) : null, call_lines: lines };
       } catch (e) { call = null; }
       traceDepth++;
       try { return f.apply(this, args); } finally {
@@ -318,7 +324,10 @@
   {
     const fBegin = P5.prototype.beginShape, fEnd = P5.prototype.endShape;
     P5.prototype.beginShape = function (...args) {
-      if (tracing(this)) S.shape = { line: userLine(), points: [], args: args.map(cleanArg) };
+      if (tracing(this)) {
+        const lines = userLine();
+        S.shape = { line: lines.length ? lines[0] : null, lines: lines, points: [], args: args.map(cleanArg) };
+      }
       traceDepth++;
       try { return fBegin.apply(this, args); } finally { traceDepth--; }
     };
@@ -336,9 +345,10 @@
       let call = null;
       if (tracing(this) && S.shape) {
         try {
-          call = { fn: 'endShape', args: args.map(cleanArg), line: S.shape.line, end_line: userLine(),
-            bbox: boxOf(this, S.shape.points, 0), kind: 'shape', text: null,
-            vertices: S.shape.points.length };
+          const endLines = userLine();
+          call = { fn: 'endShape', args: args.map(cleanArg), line: S.shape.line,
+            end_line: endLines.length ? endLines[0] : null, bbox: boxOf(this, S.shape.points, 0), kind: 'shape',
+            text: null, call_lines: S.shape.lines };
         } catch (e) { call = null; }
         S.shape = null;
       }
@@ -522,7 +532,12 @@
     const out = { status: 'error', error: null, line: null, width: 0, height: 0, png: null, trace: [] };
     try {
       const el = document.createElement('script');
-      el.textContent = '(function(){' + code + '\n;window.__h._export(' + EXPORT_EXPR + ');\n}).call(window);\n//# sourceURL=' + S.file;
+      // Function declarations are exported before the program runs, as a browser hoists them to window, so that
+      // a program calling `new p5()` itself still finds setup() and draw(). Everything stays on line 1 so that
+      // line numbers are the program's own; a leading "use strict" keeps its meaning.
+      const strict = /^\s*(['"])use strict\1/.test(code) ? '"use strict";' : '';
+      el.textContent = '(function(){' + strict + 'window.__h._early(' + EARLY_EXPR + ');' + code +
+        '\n;window.__h._export(' + EXPORT_EXPR + ');\n}).call(window);\n//# sourceURL=' + S.file;
       S.injecting = true;
       try { document.head.appendChild(el); } finally { S.injecting = false; }
       el.remove();
@@ -565,14 +580,19 @@
     } finally {
       if (opts.cleanup !== false) cleanup();
     }
-    return out;
+    // One string crosses the protocol much faster than a tree of objects (the trace can hold thousands).
+    return JSON.stringify(out);
   }
 
   function init() {
     // A hidden instance whose only job is to reset p5's module-level shape and noise state between sketches.
     resetInst = new P5(function (p) { p.setup = function () { p.noCanvas(); }; });
     Error.stackTraceLimit = 50;
-    window.__h = { run: run, _export: function (ex) { if (S) S.exports = ex; } };
+    window.__h = {
+      run: run,
+      _export: function (ex) { if (S) S.exports = ex; },
+      _early: function (ex) { for (const k of EXPORTS) if (ex[k]) window[k] = ex[k]; },
+    };
     addProtoTargets();
     registeredSnap = snapshotRegistered();
     headBase = Array.from(document.head.children);
