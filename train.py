@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         result = trainer.train(resume_from_checkpoint=resume)
         metrics.update(steps=trainer.state.global_step, train_loss=round(result.training_loss, 4),
                        train_runtime_s=round(result.metrics.get("train_runtime", 0.0), 1),
-                       train_rows=stats["train"].kept, truncated_train_rows=stats["train"].truncated)
+                       train_examples=stats["train"].used, truncated_train_rows=stats["train"].truncated)
         if eval_ex:
             metrics["eval_loss"] = round(trainer.evaluate()["eval_loss"], 4)
         log.info("metrics: %s", metrics)

@@ -109,7 +109,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         extra["validation"] = report.counts
         extra["over_budget_ids"] = report.flagged
         rows += add_derived_rows(rows, seed=args.seed, sketch_fraction=args.sketch_fraction,
-                                 annotation_fraction=args.annotation_fraction)
+                                 annotation_fraction=args.annotation_fraction, ja_fraction=args.ja_fraction)
         how += " Every program was rendered in headless Chromium (p5.js 1.11.13); failures, blank canvases, " \
                "duplicates and over-long programs were removed. Sketch rows are augmented renders."
     splits = split_rows(rows, test_fraction=args.test_fraction, seed=args.seed)
@@ -122,7 +122,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate an existing dataset and save the kept rows."""
-    from .io import load_rows, save_dataset
+    from .io import save_dataset
     from .synth import split_rows
     from .validate import ValidateConfig, validate_rows
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from .datikz import SourceError, TikzRow, load_tikz_rows
 from .schema import empty_row
-from .teachers import ClientConfig, Teacher, TeacherClient, TeacherError, parse_teacher
+from .teachers import ClientConfig, Teacher, TeacherClient, parse_teacher
 
 __all__ = ["TranslateConfig", "translate", "build_messages_for", "extract_p5", "finalize", "add_translate_parser",
            "cmd_translate", "SYSTEM_PROMPT"]
@@ -174,8 +174,8 @@ async def _ask(client: TeacherClient, cfg: TranslateConfig, rows: list[TikzRow])
     results = await asyncio.gather(*(j[2] for j in jobs), return_exceptions=True)
     by_row: dict[str, list[tuple[str, Any]]] = {r.key: [] for r in rows}
     for (key, t, _), res in zip(jobs, results):
-        if isinstance(res, BaseException) and not isinstance(res, (TeacherError, Exception)):
-            raise res
+        if isinstance(res, BaseException) and not isinstance(res, Exception):
+            raise res  # cancellation and interrupts end the run; ordinary errors only fail this candidate
         by_row[key].append((t.name, res))
     return [by_row[r.key] for r in rows]
 
@@ -216,7 +216,12 @@ def _settle(rows: list[TikzRow], answers: list[list[tuple[str, Any]]], cfg: Tran
             continue
         scored = []
         for t, code, ja, res in ok:
-            sim = image_similarity(src.image, res.png) if (src.image and len(ok) > 1) else None
+            sim = None
+            if src.image and len(ok) > 1:
+                try:
+                    sim = image_similarity(src.image, res.png)
+                except (OSError, ValueError) as e:  # an unreadable original image must not stop the run
+                    log.warning("row %s: cannot compare with the original image: %s", src.key, e)
             scored.append((sim if sim is not None else 0.0, t, code, ja, res))
         # Highest similarity wins; ties keep teacher order (the order of --teacher flags).
         best = max(scored, key=lambda s: s[0])

@@ -5,7 +5,6 @@ import hashlib
 import json
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 

@@ -38,6 +38,7 @@ class ClipEncoder:
         self.name = name
         self.batch_size = max(1, int(batch_size))
         self.device = device
+        self.progress = False  # tqdm bars over batches (the scorer turns them on)
         self._model = None
         self._tokenizer = None
         self._processor = None
@@ -90,6 +91,13 @@ class ClipEncoder:
         self.load()
         return int(self._model.config.text_config.max_position_embeddings)
 
+    def _batches(self, n: int, desc: str):
+        """Batch start offsets, with a progress bar when asked for and there is more than one batch."""
+        from tqdm import tqdm
+
+        starts = range(0, n, self.batch_size)
+        return tqdm(starts, desc=desc, unit="batch", disable=not self.progress or len(starts) < 2)
+
     @staticmethod
     def _features(out: Any) -> Any:
         """Projected features whether transformers returns a tensor or a pooled output."""
@@ -108,7 +116,7 @@ class ClipEncoder:
             return torch.zeros(0, self._model.config.projection_dim)
         out = []
         with torch.inference_mode():
-            for i in range(0, len(texts), self.batch_size):
+            for i in self._batches(len(texts), "CLIP text"):
                 batch = [t or "" for t in texts[i:i + self.batch_size]]
                 enc = self._tokenizer(batch, padding=True, truncation=True, max_length=self.max_text_tokens,
                                       return_tensors="pt").to(self.device)
@@ -131,7 +139,7 @@ class ClipEncoder:
         ukeys = list(unique)
         feats_by_key: dict[str, Any] = {}
         with torch.inference_mode():
-            for i in range(0, len(ukeys), self.batch_size):
+            for i in self._batches(len(ukeys), "CLIP images"):
                 chunk = ukeys[i:i + self.batch_size]
                 pix = self._processor(images=[unique[k] for k in chunk], return_tensors="pt")["pixel_values"]
                 feats = self._features(self._model.get_image_features(pixel_values=pix.to(self.device)))

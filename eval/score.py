@@ -66,6 +66,7 @@ def _build_metrics(cfg: ScoreConfig, any_reference: bool, encoder: Any = None) -
         from .clip import ClipUnavailable, get_encoder
 
         enc = encoder or get_encoder(cfg.clip_model, cfg.clip_batch_size)
+        enc.progress = cfg.progress
         try:
             enc.load()
         except ClipUnavailable as e:

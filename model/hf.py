@@ -404,8 +404,9 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
                       vision: bool | None = None) -> TransformersGenerator:
     """Load a transformers model (dir, hub id or GGUF) with optional adapters into a generator."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, \
-        AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
+
+    from model.vision import load_processor
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -455,7 +456,7 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
     processor = None
     try:
         if vision:
-            processor = AutoProcessor.from_pretrained(source, **common)
+            processor = load_processor(source, **common)
             tokenizer = processor.tokenizer
             model = AutoModelForImageTextToText.from_pretrained(source, **model_kw)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ __all__ = ["load"]
 log = logging.getLogger(__name__)
 
 _SETTING_KEYS = {f for f in GenSettings.__dataclass_fields__}
+EMBEDDED_SOURCE = "<embedded>"
 
 
 def _split_settings(kw: dict[str, Any], base: GenSettings) -> GenSettings:
@@ -24,19 +26,26 @@ def _split_settings(kw: dict[str, Any], base: GenSettings) -> GenSettings:
     return replace(base, **changes) if changes else base
 
 
-def _preset_source(preset: Preset, kw: dict[str, Any]) -> str:
-    """Where the preset's weights come from: a cached or reachable hub copy, else the embedded cache."""
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    """True when the model hub answers quickly (never asked when HF_HUB_OFFLINE is set)."""
+    import httpx
+
+    try:
+        url = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        return httpx.head(url, timeout=timeout_s).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def _preset_sources(preset: Preset, prefer_hub: bool | None) -> list[str]:
+    """Where the preset's weights may come from, in order: hub cache, reachable hub, embedded package."""
     from model.hf import hub_offline
 
-    if _hub_cached(preset.model):
-        return preset.model
-    if not preset.embedded:
-        return preset.model
-    if not hub_offline() and kw.pop("prefer_hub", False):
-        return preset.model
-    from model.embedded import ensure_embedded_model
-
-    return str(ensure_embedded_model())
+    if _hub_cached(preset.model) or not preset.embedded:
+        return [preset.model, EMBEDDED_SOURCE] if preset.embedded else [preset.model]
+    if prefer_hub is not False and not hub_offline() and _hub_reachable():
+        return [preset.model, EMBEDDED_SOURCE]
+    return [EMBEDDED_SOURCE]
 
 
 def _hub_cached(repo_id: str) -> bool:
@@ -59,7 +68,8 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
     adapter: a PEFT adapter path, a list of paths, or {name: path}; for presets, None means "the project's
     trained adapter when it exists" and False means "no adapter". Extra keywords: prompt/sampling settings
     (temperature, max_new_tokens, history_budget, top_p, top_k, repetition_penalty) and backend options
-    (quantize="int8", num_threads, cache_implementation="static", api_key, timeout_s, retries, vision).
+    (quantize="int8", num_threads, cache_implementation="static", api_key, timeout_s, retries, vision,
+    prefer_hub=False to skip the hub for the embedded default).
     """
     source = str(name_or_path or DEFAULT_PRESET).strip()
     if source.startswith(("http://", "https://")):
@@ -82,10 +92,22 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
             if found is None:
                 log.info("No trained adapter at %s yet; %s answers with the base model", preset.adapter,
                          preset.name)
-        model_source = _preset_source(preset, kw)
-        return load_transformers(model_source, name=preset.name, adapter=adapter or None,
-                                 load_in_4bit=load_in_4bit, device=device, dtype=dtype, merge=merge,
-                                 settings=settings, vision=preset.vision or None, **kw)
+        prefer_hub = kw.pop("prefer_hub", None)
+        sources = _preset_sources(preset, prefer_hub)
+        for i, src in enumerate(sources):
+            if src == EMBEDDED_SOURCE:
+                from model.embedded import ensure_embedded_model
+
+                src = str(ensure_embedded_model())
+            try:
+                return load_transformers(src, name=preset.name, adapter=adapter or None, load_in_4bit=load_in_4bit,
+                                         device=device, dtype=dtype, merge=merge, settings=settings,
+                                         vision=preset.vision or None, **kw)
+            except ModelError as exc:
+                if i == len(sources) - 1:
+                    raise
+                log.warning("Could not load %s from the hub (%s); using the embedded copy", preset.name, exc)
+        raise AssertionError("unreachable: sources is never empty")
 
     settings = _split_settings(kw, GenSettings())
     path = Path(source).expanduser()

@@ -31,6 +31,7 @@ LANGS = ("p5", "svg")
 _FENCE = {"p5": "javascript", "svg": "svg"}
 _CODE_NAME = {"p5": "p5.js", "svg": "SVG"}
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_WIDE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 @dataclass
@@ -76,7 +77,7 @@ def is_japanese(text: str | None) -> bool:
 
 def estimate_tokens(text: str) -> int:
     """Rough token count without a tokenizer: one per CJK character, one per ~4 other characters."""
-    cjk = len(_JA.findall(text))
+    cjk = len(_WIDE.findall(text))
     return cjk + (len(text) - cjk + 3) // 4
 
 

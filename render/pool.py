@@ -268,6 +268,9 @@ class RenderPool:
             try:
                 # Stops a busy loop at once; the CDP session was attached before the sketch ran.
                 await asyncio.wait_for(slot.cdp.send("Runtime.terminateExecution"), 2)
+                # A termination that arrives just after the sketch finished would hit the next script (the
+                # reloaded harness): spend it on a no-op.
+                await asyncio.wait_for(slot.cdp.send("Runtime.evaluate", {"expression": "0"}), 2)
             except Exception as e:
                 log.warning("terminateExecution failed (%s); the page will be replaced", e)
                 slot.broken = True
@@ -289,8 +292,10 @@ class RenderPool:
         png = None
         if out.get("png"):
             png = base64.b64decode(out["png"].split(",", 1)[1])
-        if status == "error":
-            slot.dirty = True  # an interrupted sketch can leave p5's internal state half-changed
+        if status == "error" or out.get("dirty"):
+            # an interrupted sketch can leave p5's internal state half-changed; "dirty": the harness could not
+            # undo everything (e.g. a non-configurable global)
+            slot.dirty = True
         return RenderResult(
             status=status, lang="p5", error=out.get("error"), line=out.get("line"), png=png,
             width=int(out.get("width") or 0), height=int(out.get("height") or 0), ms=ms,

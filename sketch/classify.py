@@ -8,8 +8,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from skimage.draw import ellipse as draw_ellipse, line as draw_line
-from skimage.measure import approximate_polygon, find_contours, regionprops
+from skimage.draw import line as draw_line
+from skimage.measure import find_contours, regionprops
 from skimage.morphology import skeletonize
 
 __all__ = ["ClassifyConfig", "Shape", "classify_mask"]
@@ -23,8 +23,9 @@ class ClassifyConfig:
 
     hole_frac: float = 0.3        # a closed shape's interior is at least this share of its ink
     close_gap_frac: float = 0.35  # open ends closer than this × size make a nearly closed loop
-    rect_fill: float = 0.86       # interior / minimum-area rectangle, above: rectangle
-    ellipse_iou: float = 0.88     # interior IoU with its moment ellipse, above: circle/ellipse
+    rect_fill: float = 0.84       # interior / minimum-area rectangle, above: rectangle
+    ellipse_iou: float = 0.93     # interior IoU with its moment ellipse, above: circle/ellipse
+    convex: float = 0.945         # outline area / hull area, below: a free lasso (selection)
     line_dev: float = 0.07        # max deviation from the chord / chord length, below: straight line
     scribble_ink: float = 3.2     # skeleton length / bbox diagonal, above: a scribble
     letter_aspect: float = 1.6    # text marks are at least this wide for their height
@@ -81,11 +82,35 @@ def _longest_path(g: csr_matrix, deg: np.ndarray) -> tuple[list[int], float]:
     return path[::-1], float(d1[v])
 
 
+def _douglas_peucker(pts: np.ndarray, tol: float) -> np.ndarray:
+    """Douglas–Peucker polyline simplification (iterative, vectorised per segment)."""
+    n = len(pts)
+    if n < 3:
+        return pts
+    keep = np.zeros(n, bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j - i < 2:
+            continue
+        a, b = pts[i], pts[j]
+        seg = pts[i + 1:j] - a
+        d = b - a
+        L = math.hypot(d[0], d[1])
+        dist = np.abs(seg[:, 0] * d[1] - seg[:, 1] * d[0]) / L if L > 1e-9 else np.hypot(seg[:, 0], seg[:, 1])
+        k = int(dist.argmax())
+        if dist[k] > tol:
+            m = i + 1 + k
+            keep[m] = True
+            stack += [(i, m), (m, j)]
+    return pts[keep]
+
+
 def _simplify(pts: np.ndarray, tol: float, max_pts: int = 48) -> list[tuple[float, float]]:
     """Douglas–Peucker simplification, loosened until few points remain."""
-    out = pts
     while True:
-        out = approximate_polygon(pts, tolerance=tol)
+        out = _douglas_peucker(pts, tol)
         if len(out) <= max_pts:
             break
         tol *= 1.6
@@ -96,7 +121,7 @@ def _sharp_turns(pts: np.ndarray, tol: float) -> int:
     """Direction reversals (turns sharper than 130°) along a simplified path: the zigzag of a scribble."""
     if len(pts) < 3:
         return 0
-    p = approximate_polygon(pts, tolerance=tol)
+    p = _douglas_peucker(pts, tol)
     if len(p) < 3:
         return 0
     a, b = p[1:-1] - p[:-2], p[2:] - p[1:-1]
@@ -104,14 +129,11 @@ def _sharp_turns(pts: np.ndarray, tol: float) -> int:
     return int((cos < math.cos(math.radians(130))).sum())
 
 
-def _min_rect_fill(region: np.ndarray) -> float:
-    """Area of a region over the area of its minimum-area bounding rectangle (rotating calipers)."""
-    ys, xs = np.nonzero(region)
-    if len(xs) < 3:
+def _min_rect_fill(region: np.ndarray, outline: np.ndarray) -> float:
+    """Area of a region over the area of its minimum-area bounding rectangle (rotating calipers on its outline)."""
+    if len(outline) < 3:
         return 0.0
-    pts = np.stack([xs, ys], axis=1).astype(np.float64)
-    # Pixel corners, so thin or tiny regions still get a sensible rectangle.
-    pts = np.concatenate([pts + [dx, dy] for dx in (-0.5, 0.5) for dy in (-0.5, 0.5)])
+    pts = outline
     try:
         from scipy.spatial import ConvexHull
         hull = pts[ConvexHull(pts).vertices]
@@ -129,21 +151,36 @@ def _min_rect_fill(region: np.ndarray) -> float:
 
 
 def _ellipse_iou(region: np.ndarray) -> float:
-    """IoU between a region and the ellipse with the same second moments."""
-    props = regionprops(region.astype(np.uint8))
-    if not props:
+    """IoU between a region and the uniform ellipse with the same mean and covariance."""
+    ys, xs = np.nonzero(region)
+    if len(xs) < 6:
         return 0.0
-    p = props[0]
-    cy, cx = p.centroid
-    a, b = p.axis_major_length / 2, p.axis_minor_length / 2
-    if a < 1 or b < 1:
+    mu = np.array([xs.mean(), ys.mean()])
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    if np.linalg.det(cov) <= 1e-6:
         return 0.0
-    rr, cc = draw_ellipse(cy, cx, b, a, shape=region.shape, rotation=-p.orientation + math.pi / 2)
-    ell = np.zeros_like(region)
-    ell[rr, cc] = True
+    inv = np.linalg.inv(cov)
+    gy, gx = np.mgrid[0:region.shape[0], 0:region.shape[1]]
+    dx, dy = gx - mu[0], gy - mu[1]
+    # A filled ellipse with semi-axes a, b has variances a²/4, b²/4: inside ⇔ Mahalanobis² ≤ 4.
+    ell = (inv[0, 0] * dx * dx + 2 * inv[0, 1] * dx * dy + inv[1, 1] * dy * dy) <= 4.0
     inter = np.logical_and(ell, region).sum()
     union = np.logical_or(ell, region).sum()
     return float(inter / union) if union else 0.0
+
+
+def _solidity(outline: np.ndarray) -> float:
+    """Polygon area over convex-hull area of an outline (bulging lassos are concave)."""
+    if len(outline) < 4:
+        return 1.0
+    x, y = outline[:, 0], outline[:, 1]
+    area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    try:
+        from scipy.spatial import ConvexHull
+        hull = ConvexHull(outline).volume
+    except Exception:   # degenerate outline
+        return 1.0
+    return float(area / hull) if hull > 0 else 1.0
 
 
 def _interior(mask: np.ndarray) -> np.ndarray | None:
@@ -166,15 +203,17 @@ def _closed_kind(mask: np.ndarray, interior: np.ndarray, cfg: ClassifyConfig, wi
     contours = find_contours(padded.astype(np.float32), 0.5)
     outline = max(contours, key=len)[:, ::-1] - 1.0   # (row, col) → (x, y), undo the pad
     pts = _simplify(outline, tol=0.8)
-    rect = _min_rect_fill(region)
+    rect = _min_rect_fill(region, outline)
     ell = _ellipse_iou(region)
-    if rect >= cfg.rect_fill and rect >= ell:
-        kind = "rectangle"
-    elif ell >= cfg.ellipse_iou:
+    sol = _solidity(outline)
+    # Lassos bulge (concave outline); ellipses fit their moment ellipse; boxes fill their tightest rectangle.
+    if ell >= cfg.ellipse_iou and sol >= cfg.convex:
         kind = "circle"
+    elif rect >= cfg.rect_fill and sol >= cfg.convex:
+        kind = "rectangle"
     else:
         kind = "selection"
-    return Shape(kind, pts)
+    return Shape(kind, pts, features={"rect": rect, "ell": ell, "sol": sol})
 
 
 def classify_mask(mask: np.ndarray, components: int, letter_side: float,
@@ -198,7 +237,7 @@ def classify_mask(mask: np.ndarray, components: int, letter_side: float,
              "junctions": float((deg >= 3).sum()), "density": ink / max(w * h, 1), "comps": components}
     shape = _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, letter_side, cfg,
                       path, plen)
-    shape.features = feats
+    shape.features = {**feats, **shape.features}
     return shape
 
 

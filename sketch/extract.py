@@ -107,12 +107,21 @@ def segment(strokes: Strokes, cfg: ExtractConfig = ExtractConfig()) -> tuple[lis
                           f"The sketch is nearly empty ({n_ink} pixels of ink): draw a clearer mark.")
     h, w = ink.shape
     f = max(1, math.ceil(max(h, w) / cfg.analysis_side))
+    # Work only inside the ink's bounding box (aligned to the block size): strokes cover little of a pad.
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    by0, bx0 = (rows[0] // f) * f, (cols[0] // f) * f
+    by1, bx1 = rows[-1] + 1, cols[-1] + 1
+    oy, ox = by0 // f, bx0 // f
+    ink = ink[by0:by1, bx0:bx1]
+    rgb = strokes.rgb[by0:by1, bx0:bx1]
+    layer_map = strokes.layer[by0:by1, bx0:bx1] if strokes.layer is not None else None
     ys, xs = np.nonzero(ink)
     # Stroke edges blend with what lies under them; the palette comes from stroke cores where possible.
-    core = ndimage.binary_erosion(ink, structure=np.ones((3, 3), bool))
+    core = np.zeros_like(ink)
+    core[1:-1, 1:-1] = ink[1:-1, 1:-1] & ink[:-2, 1:-1] & ink[2:, 1:-1] & ink[1:-1, :-2] & ink[1:-1, 2:]
     use_core = core.sum() >= 0.15 * n_ink
-    pal = _palette(strokes.rgb[core] if use_core else strokes.rgb[ys, xs], cfg)
-    d = ((strokes.rgb[ys, xs].astype(np.float32)[:, None, :] - pal[None, :, :]) ** 2).sum(-1)
+    pal = _palette(rgb[core] if use_core else rgb[ys, xs], cfg)
+    d = ((rgb[ys, xs].astype(np.float32)[:, None, :] - pal[None, :, :]) ** 2).sum(-1)
     which = np.full(ink.shape, -1, np.int16)
     which[ys, xs] = d.argmin(axis=1)
     weight = core if use_core else ink
@@ -131,7 +140,7 @@ def segment(strokes: Strokes, cfg: ExtractConfig = ExtractConfig()) -> tuple[lis
         if len(present) == 1:
             pieces.append(_Piece(crop, y0, x0, present[0], int(region_ink.sum())))
             continue
-        dd = d_present = ((strokes.rgb[fy, fx].astype(np.float32)[:, :, None, :] - pal[present][None, None]) ** 2).sum(-1)
+        dd = d_present = ((rgb[fy, fx].astype(np.float32)[:, :, None, :] - pal[present][None, None]) ** 2).sum(-1)
         nearest = np.array(present)[dd.argmin(axis=-1)]
         del d_present
         for c in present:
@@ -154,15 +163,15 @@ def segment(strokes: Strokes, cfg: ExtractConfig = ExtractConfig()) -> tuple[lis
             fy, fx = slice(y0 * f, y1 * f), slice(x0 * f, x1 * f)
             region = ink[fy, fx] & (which[fy, fx] == ci)
             layer = -1
-            if strokes.layer is not None:
-                li = strokes.layer[fy, fx][region]
+            if layer_map is not None:
+                li = layer_map[fy, fx][region]
                 layer = int(li.max()) if li.size else -1
             col = tuple(int(v) for v in pal[ci])
-            blobs.append(Blob(crop, y0, x0, col, len(ps), layer, int(sum(p.full_px for p in ps))))
+            blobs.append(Blob(crop, y0 + oy, x0 + ox, col, len(ps), layer, int(sum(p.full_px for p in ps))))
     if not blobs:
         raise SketchError("The sketch is nearly empty: only specks were found. Draw a clearer mark.")
     # Images carry no timing, so "stroke order" is layer first, then reading order in bands of the pad.
-    band = max(1.0, long_side / 10)
+    band = max(1.0, max(h, w) / f / 10)
     blobs.sort(key=lambda b: (b.layer, int(b.y0 / band), b.x0))
     return blobs, f
 

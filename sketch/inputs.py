@@ -142,7 +142,9 @@ def _paper_colour(rgb: np.ndarray) -> np.ndarray:
 
 def _diff_alpha(rgb: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Stroke coverage from the colour distance to a reference (background picture or paper colour)."""
-    d = np.abs(rgb.astype(np.int16) - ref.astype(np.int16)).max(axis=-1).astype(np.float32)
+    ref = np.broadcast_to(np.asarray(ref).astype(np.uint8), rgb.shape)
+    # max - min in uint8 avoids widening three full-size channels.
+    d = (np.maximum(rgb, ref) - np.minimum(rgb, ref)).max(axis=-1).astype(np.float32)
     # Below 24 levels is JPEG/antialiasing noise; above 72 is surely ink.
     return np.clip((d - 24.0) / 48.0, 0.0, 1.0)
 
@@ -153,6 +155,11 @@ def _from_layers(layers: list[np.ndarray], size: tuple[int, int]) -> tuple[np.nd
     rgb = np.zeros((h, w, 3), np.uint8)
     alpha = np.zeros((h, w), np.float32)
     idx = np.full((h, w), -1, np.int8)
+    if len(layers) == 1:   # the usual case: one stroke layer
+        lay = _resize(layers[0], size)
+        alpha = lay[:, :, 3].astype(np.float32) * (1.0 / 255.0)
+        idx = np.where(lay[:, :, 3] > 89, 0, -1).astype(np.int8)
+        return np.ascontiguousarray(lay[:, :, :3]), alpha, idx
     for i, lay in enumerate(layers):
         lay = _resize(lay, size)
         a = lay[:, :, 3].astype(np.float32) / 255.0

@@ -69,7 +69,8 @@ def _ask(pg, text: str) -> None:
 
 
 def _wait_revisions(pg, n: int) -> None:
-    """Wait until the revision tree lists n revisions."""
+    """Open the History tab (hidden tabs are not rendered) and wait until its tree lists n revisions."""
+    _tab(pg, "History")
     pg.wait_for_function(
         """n => { const t = document.querySelector('#rev-tree textarea');
                    return t && (t.value.match(/r\\d+ /g) || []).length >= n; }""", arg=n, timeout=LONG)
@@ -81,7 +82,12 @@ def _canvas_stats(pg) -> dict:
     frame = pg.frame_locator("iframe.figure-preview")
     frame.locator("canvas").wait_for(timeout=LONG)
     handle = pg.query_selector("iframe.figure-preview").content_frame()
-    handle.wait_for_function("() => document.querySelector('canvas') && window.frameCount > 0", timeout=LONG)
+    # Poll from here: the sandbox's CSP forbids the eval that Frame.wait_for_function relies on.
+    for _ in range(600):
+        if handle.evaluate("() => !!document.querySelector('canvas') && typeof setup === 'function'"):
+            break
+        pg.wait_for_timeout(100)
+    pg.wait_for_timeout(300)  # setup() has drawn by the time the canvas exists; let the frame settle
     return handle.evaluate("""() => {
         const c = document.querySelector('canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -115,8 +121,8 @@ def test_prompt_streams_code_and_preview_draws_in_a_sandbox(page):
 
 def test_preview_errors_reach_the_page(page):
     _ask(page, "draw something broken")
-    page.wait_for_function("document.querySelector('#preview-console')?.dataset.kind !== undefined", timeout=LONG)
-    _wait_revisions(page, 2)  # the failing revision and its repair
+    page.wait_for_function("/attempt 1 worked/.test(document.querySelector('#chat')?.innerText)", timeout=LONG)
+    page.wait_for_function("document.querySelector('#preview-console')?.dataset.kind === 'ok'", timeout=LONG)
     text = page.inner_text("#chat")
     assert "Repair attempt 1/2" in text and "attempt 1 worked" in text
 
@@ -134,10 +140,9 @@ def test_hand_edit_restore_and_branch(page, app_server):
                            timeout=LONG)
     stats = _canvas_stats(page)
     assert (stats["w"], stats["h"]) == (300, 200) and stats["blue"] > 15000
-    _tab(page, "History")
     _wait_revisions(page, 2)
     page.locator("#rev-pick input").click()
-    page.get_by_role("option", name="r1 ").click()
+    page.locator("#rev-pick li[role=option][aria-label^=\"r1 \"]").click()
     page.click("#restore")
     page.wait_for_function("!document.querySelector('iframe.figure-preview')?.srcdoc.includes('rect(50, 50')",
                            timeout=LONG)

@@ -292,10 +292,16 @@ def test_annotation_edits_mark_what_the_edit_changes():
         assert a["sketch_text"].startswith("The user drew") and a["sketch_image"] and a["image"]
         assert a["instruction"] in a["instructions"]
         assert a["id"] not in by_id
-    # Marks point at the calls that change: the same render before and after changes nothing.
-    res = render_many([rows[0]["code_before"], rows[0]["code"]])
-    assert changed_calls(res[0].png, res[0].png, res[0].trace) == []
-    assert changed_calls(res[0].png, res[1].png, res[0].trace)
+    # Marks point at the calls that change: recolouring the output layer changes exactly its circles.
+    fam = FAMILIES["mlp"]
+    p = fam.sample(random.Random(3))
+    p.update(layers=[3, 4, 2], output_color="green", input_color="blue", hidden_color="gray")
+    q = {**p, "output_color": "red"}
+    before, after = render_many([fam.code(p), fam.code(q)])
+    changed = changed_calls(before.png, after.png, before.trace)
+    circles = [c for c in changed if c.fn == "circle"]
+    assert len(circles) == 2 and all(c.bbox[0] > before.width / 2 for c in circles)
+    assert changed_calls(before.png, before.png, before.trace) == []
 
 
 @needs_render
@@ -441,9 +447,13 @@ def test_translate_resumes_after_a_kill_without_loss_or_duplicates(tmp_path):
         srv.shutdown()
 
 
-def test_translate_reports_unreadable_sources(tmp_path):
+def test_translate_reports_unreadable_sources(tmp_path, caplog):
     from dataset.__main__ import main
 
+    # A hub id without network (tests run offline) fails with a message that says what to do instead.
+    assert main(["translate", "--source", "nllg/datikz-v2", "--teacher", "http://127.0.0.1:9/v1=m",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "pass the local directory or parquet files" in caplog.text
     assert main(["translate", "--source", str(tmp_path / "nothing"), "--teacher", "http://127.0.0.1:9/v1=m",
                  "--out", str(tmp_path / "o")]) == 2
     assert main(["translate", "--source", str(SAMPLE_DIR), "--teacher", "not-a-url",

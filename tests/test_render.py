@@ -619,3 +619,20 @@ def test_arrow_function_setup_and_use_strict():
     assert r.status == "ok" and r.width == 40
     r = render("'use strict';\nfunction setup() {\n  createCanvas(40, 40);\n  undeclared = 3;\n}\n")
     assert r.status == "error" and r.line == 4  # strict mode kept: assignment to an undeclared name throws
+
+
+def test_state_the_harness_cannot_undo_gets_a_fresh_document(one_page_pool):
+    probe = "function setup() {\n  createCanvas(20, 20);\n  background(typeof stuck === 'undefined' ? 0 : 255);\n  point(1, 1);\n}\n"
+    fresh = one_page_pool.render(probe, fresh=True)
+    one_page_pool.render("Object.defineProperty(window, 'stuck', {value: 1, configurable: false});\n"
+                         "function setup() { createCanvas(20, 20); background(9); point(2, 2); }\n")
+    assert one_page_pool.render(probe).png == fresh.png
+
+
+def test_regular_sketches_reuse_the_page_without_reloading(one_page_pool):
+    code = "function setup() { createCanvas(30, 30); background(200); circle(15, 15, 9); }"
+    one_page_pool.render(code)
+    reloads = one_page_pool.stats["reloads"]
+    for _ in range(5):
+        assert one_page_pool.render(code).status == "ok"
+    assert one_page_pool.stats["reloads"] == reloads

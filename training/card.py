@@ -90,10 +90,10 @@ Source: `{source}` (splits `{d.get('train_split')}` / `{d.get('eval_split')}`), 
 {', '.join(d.get('kinds') or []) or 'every kind the model can use'}; max_seq_length {d.get('max_seq_length')},
 rows over it: {d.get('overlong')}.
 
-| split | rows | trained | over max_seq_length | tokens p50 | tokens p95 | tokens max |
-|---|---|---|---|---|---|---|
+| split | rows | fit | used | over max_seq_length | tokens p50 | tokens p95 | tokens max |
+|---|---|---|---|---|---|---|---|
 """ + "\n".join(
-        f"| {name} | {s.get('rows')} | {s.get('kept')} | {s.get('truncated')} | {s.get('tokens_p50', '—')} | "
+        f"| {name} | {s.get('rows')} | {s.get('kept')} | {s.get('used')} | {s.get('truncated')} | {s.get('tokens_p50', '—')} | "
         f"{s.get('tokens_p95', '—')} | {s.get('tokens_max', '—')} |" for name, s in data.items()
     ) + f"""
 

@@ -95,8 +95,8 @@ class DataArguments:
     eval_fraction: float = field(
         default=0.05, metadata={"help": "share of figure groups held out when the dataset has no eval split"}
     )
-    max_train_rows: int | None = field(default=None, metadata={"help": "use at most this many training rows"})
-    max_eval_rows: int | None = field(default=200, metadata={"help": "use at most this many eval rows"})
+    max_train_rows: int | None = field(default=None, metadata={"help": "train on at most this many examples (rows that fit)"})
+    max_eval_rows: int | None = field(default=200, metadata={"help": "evaluate on at most this many examples (rows that fit)"})
     kinds: list[str] = field(
         default_factory=list,
         metadata={"help": "row kinds to train (default: every kind the model can use; `sketch` needs vision)"},

@@ -29,6 +29,7 @@ class TokenStats:
     truncated: int = 0  # longer than max_seq_length (kept with the answer's end cut, or dropped)
     dropped_overlong: int = 0  # dropped because of `overlong: drop`
     prompt_too_long: int = 0  # the prompt alone fills max_seq_length: no answer token left, dropped
+    used: int = 0  # examples actually used after max_train_rows / max_eval_rows
     lengths: list[int] = field(default_factory=list, repr=False)  # full lengths before truncation
 
     def summary(self) -> dict[str, Any]:

@@ -99,8 +99,13 @@ def load_base(args: ModelArguments, gradient_checkpointing: bool = False) -> Loa
     if vision:
         from transformers import AutoModelForImageTextToText
 
+        try:
+            tokenizer = AutoProcessor.from_pretrained(path)
+        except (ImportError, AttributeError, ValueError, TypeError) as e:
+            # transformers builds Qwen-VL processors with a video processor, which needs torchvision.
+            raise TrainingError(f"cannot build the processor of {args.model_name_or_path} ({e}); vision "
+                                "processors need torchvision: pip install torchvision matching your torch") from None
         model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
-        tokenizer = AutoProcessor.from_pretrained(path)
     else:
         from transformers import AutoModelForCausalLM
 

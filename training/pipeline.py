@@ -33,9 +33,13 @@ def build_examples(base: LoadedBase, args: DataArguments) -> tuple[list[dict], l
     out: dict[str, list[dict]] = {}
     stats: dict[str, TokenStats] = {}
     for name, limit in (("train", args.max_train_rows), ("eval", args.max_eval_rows)):
-        rows = select_rows(splits[name], args.kinds, base.vision, limit, name)
-        out[name], stats[name] = encode_rows(rows, enc, args.max_seq_length, args.overlong, desc=f"tokenising {name}")
-        log.info("%s: %s", name, stats[name].summary())
+        rows = select_rows(splits[name], args.kinds, base.vision, None, name)
+        examples, stats[name] = encode_rows(rows, enc, args.max_seq_length, args.overlong,
+                                            desc=f"tokenising {name}")
+        # The limit counts examples that fit, so over-long rows do not shrink a small eval set further.
+        out[name] = examples[:limit] if limit is not None else examples
+        stats[name].used = len(out[name])
+        log.info("%s: %s; %d examples used", name, stats[name].summary(), len(out[name]))
     if not out["train"]:
         raise TrainingError(f"no training example left (max_seq_length={args.max_seq_length}, "
                             f"overlong={args.overlong}): {stats['train'].summary()}")

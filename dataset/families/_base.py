@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = [
     "Edit", "Family", "Raw", "PALETTE", "CANVASES", "js", "const_lines", "p5_program", "pick_color", "calls",
-    "texts", "ARROW_FN", "expect_count", "expect_texts", "color_en", "color_ja", "copy_params", "hex_of",
+    "texts", "ARROW_FN", "expect_count", "expect_texts", "color_en", "color_ja", "copy_params", "hex_of", "color_iro",
 ]
 
 # Named colours with their English and Japanese names; edits such as 「出力ノードを赤くして」 pick from these.
@@ -109,6 +109,12 @@ def color_en(name: str) -> str:
 def color_ja(name: str) -> str:
     """Japanese colour name."""
     return PALETTE[name][1]
+
+
+def color_iro(name: str) -> str:
+    """Japanese colour noun ending in 色 (「赤色」, but 「水色」 not 「水色色」)."""
+    ja = PALETTE[name][1]
+    return ja if ja.endswith("色") else ja + "色"
 
 
 def hex_of(name: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, calls, color_ja, copy_params, expect_count, expect_texts, \
-    hex_of, p5_program, pick_color
+from ._base import ARROW_FN, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
+    expect_texts, hex_of, p5_program, pick_color
 
 _BOX_FN = """function drawBox(label, cx, cy, w, h, c) {
   stroke(40);
@@ -123,7 +123,7 @@ class Residual(Family):
         en = ["Illustrate a skip connection.", f"Draw a residual block: {chain}, plus a shortcut added at the end.",
               f"Make a ResNet-style block diagram with layers {chain} and a {p['skip_color']} skip connection."]
         ja = ["スキップ接続を図示して", f"残差ブロックを描いて。{chain}の後にショートカットを足し合わせる。",
-              f"{chain}の層と{color_ja(p['skip_color'])}色のスキップ接続を持つResNet風のブロック図を作って"]
+              f"{chain}の層と{color_iro(p['skip_color'])}のスキップ接続を持つResNet風のブロック図を作って"]
         return en, ja
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
@@ -148,7 +148,7 @@ class Residual(Family):
         c = pick_color(rng, exclude=[p["skip_color"], p["box_color"]])
         q = copy_params(p)
         q["box_color"] = c
-        out.append(Edit(q, f"Fill the layer boxes with {c}.", f"層の箱を{color_ja(c)}色で塗って"))
+        out.append(Edit(q, f"Fill the layer boxes with {c}.", f"層の箱を{color_iro(c)}で塗って"))
         q = copy_params(p)
         q["relu_after"] = not p["relu_after"]
         out.append(Edit(q, "Apply ReLU after the addition in the output label." if q["relu_after"] else

@@ -5,7 +5,7 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import CANVASES, Edit, Family, calls, color_ja, copy_params, expect_count, expect_texts, hex_of, \
+from ._base import CANVASES, Edit, Family, calls, color_iro, copy_params, expect_count, expect_texts, hex_of, \
     p5_program, pick_color
 
 # Category sets a chart can show: (English axis name, Japanese axis name, categories).
@@ -149,7 +149,7 @@ class BarChart(Family):
         cats = _CATEGORIES[p["x_axis"]][2][:n]
         vals = ", ".join(f"{c} {v}" for c, v in zip(cats, p["values"]))
         en = f"A {p['color']} bar chart of {n} categories ({vals})."
-        ja = f"{n}つのカテゴリ（{vals}）を表す{color_ja(p['color'])}色の棒グラフ。"
+        ja = f"{n}つのカテゴリ（{vals}）を表す{color_iro(p['color'])}の棒グラフ。"
         return en, ja
 
     def instructions(self, p: dict) -> tuple[list[str], list[str]]:
@@ -160,7 +160,7 @@ class BarChart(Family):
               f"Make a {p['color']} bar chart of {n} bars: {vals}.",
               f"Plot these numbers as bars: " + ", ".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
         ja = [f"{', '.join(cats)}の値が{vals}の棒グラフを描いて",
-              f"{color_ja(p['color'])}色の棒グラフを作って。値は{vals}。",
+              f"{color_iro(p['color'])}の棒グラフを作って。値は{vals}。",
               f"次の値を棒グラフにしてください：" + "、".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
         return en, ja
 
@@ -169,7 +169,7 @@ class BarChart(Family):
         c = pick_color(rng, exclude=[p["color"]])
         q = copy_params(p)
         q["color"] = c
-        out.append(Edit(q, f"Make the bars {c}.", f"棒を{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make the bars {c}.", f"棒を{color_iro(c)}にして"))
         i = rng.randrange(len(p["values"]))
         v = rng.choice([x for x in range(5, 100, 5) if x != p["values"][i]])
         q = copy_params(p)
@@ -234,9 +234,15 @@ class LineChart(Family):
             ("NAMES", p["names"]), ("COLORS", [hex_of(c) for c in p["colors"]]), ("MARGIN", 60),
             ("MAX_VALUE", 100),
         ] + _meta_consts(p)
-        helpers = [_AXES_FN, """function pointX(i) {
-  return map(i, 0, LABELS.length - 1, MARGIN + 20, W - MARGIN);
-}""", """function pointY(v) {
+        if len(p["series"]) > 1:
+            # Room on the right for the legend, so it never sits on a line.
+            consts.append(("LEGEND_W", 80))
+            right = "W - MARGIN / 2 - LEGEND_W"
+        else:
+            right = "W - MARGIN"
+        helpers = [_AXES_FN, f"""function pointX(i) {{
+  return map(i, 0, LABELS.length - 1, MARGIN + 20, {right});
+}}""", """function pointY(v) {
   return map(v, 0, MAX_VALUE, H - MARGIN, MARGIN / 2 + 10);
 }"""]
         body = """function draw() {
@@ -272,9 +278,9 @@ class LineChart(Family):
     const y = MARGIN / 2 + 14 + s * 18;
     noStroke();
     fill(COLORS[s]);
-    square(W - 110, y - 5, 10);
+    square(W - LEGEND_W, y - 5, 10);
     fill(30);
-    text(NAMES[s], W - 94, y);
+    text(NAMES[s], W - LEGEND_W + 16, y);
   }
 """
         body += _meta_body(p) + "}\n"
@@ -312,7 +318,7 @@ class LineChart(Family):
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
         q["colors"][s] = c
-        out.append(Edit(q, f"Make the {p['names'][s]} line {c}.", f"{p['names'][s]}の線を{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make the {p['names'][s]} line {c}.", f"{p['names'][s]}の線を{color_iro(c)}にして"))
         if len(p["series"]) > 1:
             q = copy_params(p)
             for key in ("series", "names", "colors"):
@@ -402,7 +408,7 @@ class Scatter(Family):
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
         q["colors"][0] = c
-        out.append(Edit(q, f"Make the first cluster {c}.", f"1つ目のクラスタを{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make the first cluster {c}.", f"1つ目のクラスタを{color_iro(c)}にして"))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
@@ -503,7 +509,7 @@ class Pie(Family):
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
         q["colors"][i] = c
-        out.append(Edit(q, f"Make the {p['labels'][i]} slice {c}.", f"{p['labels'][i]}の部分を{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make the {p['labels'][i]} slice {c}.", f"{p['labels'][i]}の部分を{color_iro(c)}にして"))
         v = rng.choice([x for x in range(5, 45, 5) if x != p["values"][i]])
         q = copy_params(p)
         q["values"][i] = v

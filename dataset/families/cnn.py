@@ -4,8 +4,8 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, calls, color_ja, copy_params, expect_count, expect_texts, \
-    hex_of, p5_program, pick_color
+from ._base import ARROW_FN, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
+    expect_texts, hex_of, p5_program, pick_color
 
 _ORD_EN = ["first", "second", "third", "fourth"]
 _ORD_JA = ["1つ目", "2つ目", "3つ目", "4つ目"]
@@ -156,7 +156,7 @@ class CNN(Family):
         c = pick_color(rng, exclude=[p["conv_color"], p["fc_color"]])
         q = copy_params(p)
         q["conv_color"] = c
-        out.append(Edit(q, f"Color the feature maps {c}.", f"特徴マップを{color_ja(c)}色で塗って"
+        out.append(Edit(q, f"Color the feature maps {c}.", f"特徴マップを{color_iro(c)}で塗って"
                         if c in ("red", "blue", "green", "purple") else f"特徴マップを{color_ja(c)}にして"))
         return out
 

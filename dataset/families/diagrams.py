@@ -5,8 +5,8 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, calls, color_ja, copy_params, expect_count, expect_texts, \
-    hex_of, p5_program, pick_color, texts
+from ._base import ARROW_FN, CANVASES, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
+    expect_texts, hex_of, p5_program, pick_color, texts
 
 _FLOWS = [
     (["Load data", "Clean data", "Train model", "Evaluate"], "Accuracy > 90%?", 2, "データ読み込みから評価までの機械学習"),
@@ -260,7 +260,7 @@ class Tree(Family):
               f"Illustrate a {kind_en} tree with {self._n(p)} {p['node_color']} nodes."]
         ja = [f"深さ{p['depth']}の完全{kind_ja}を描いて",
               f"各ノードが{p['branching']}つの子を持つ{p['depth']}段の木構造の図を作って",
-              f"{color_ja(p['node_color'])}色のノード{self._n(p)}個の{kind_ja}を図示して"]
+              f"{color_iro(p['node_color'])}のノード{self._n(p)}個の{kind_ja}を図示して"]
         return en, ja
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
@@ -554,7 +554,7 @@ class StateMachine(Family):
         c = pick_color(rng, exclude=[p["state_color"]])
         q = copy_params(p)
         q["state_color"] = c
-        out.append(Edit(q, f"Fill the states with {c}.", f"状態を{color_ja(c)}色で塗って"))
+        out.append(Edit(q, f"Fill the states with {c}.", f"状態を{color_iro(c)}で塗って"))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
@@ -664,7 +664,7 @@ class Timeline(Family):
         c = pick_color(rng, exclude=[p["color"]])
         q = copy_params(p)
         q["color"] = c
-        out.append(Edit(q, f"Make the event dots {c}.", f"出来事の点を{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make the event dots {c}.", f"出来事の点を{color_iro(c)}にして"))
         free = [i for i in range(len(_EVENTS[p["theme"]][2])) if i not in p["events"]]
         if free and len(p["events"]) < 7:
             i = rng.choice(free)

@@ -5,8 +5,8 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, Raw, calls, color_ja, copy_params, expect_count, \
-    expect_texts, hex_of, p5_program, pick_color, texts
+from ._base import ARROW_FN, CANVASES, Edit, Family, Raw, calls, color_iro, color_ja, copy_params, \
+    expect_count, expect_texts, hex_of, p5_program, pick_color, texts
 
 # name: (label, JS body, x range, y range, Japanese name)
 _FUNCS: dict[str, tuple[str, str, tuple[float, float], tuple[float, float], str]] = {
@@ -146,7 +146,7 @@ class FunctionPlot(Family):
               f"Make a function plot of {', '.join(labels)} in {', '.join(p['colors'])}, with tick marks."]
         ja = [f"y = {'とy = '.join(labels)}のグラフを軸付きで描いて", f"{names_ja}のグラフを描いて" +
               ("。グリッドも入れて" if p["grid"] else ""),
-              f"{'、'.join(labels)}を{'・'.join(color_ja(c) for c in p['colors'])}色で、目盛り付きの座標軸にプロットして"]
+              f"{'、'.join(labels)}を{'・'.join(color_iro(c) for c in p['colors'])}で、目盛り付きの座標軸にプロットして"]
         return en, ja
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
@@ -163,7 +163,7 @@ class FunctionPlot(Family):
         q = copy_params(p)
         q["colors"][0] = c
         out.append(Edit(q, f"Draw the {_FUNCS[p['funcs'][0]][0]} curve in {c}.",
-                        f"{_FUNCS[p['funcs'][0]][0]}の曲線を{color_ja(c)}色にして"))
+                        f"{_FUNCS[p['funcs'][0]][0]}の曲線を{color_iro(c)}にして"))
         if p["weight"] < 4:
             q = copy_params(p)
             q["weight"] = p["weight"] + 2
@@ -291,7 +291,7 @@ class Venn(Family):
         q = copy_params(p)
         q["colors"][0] = c
         out.append(Edit(q, f"Make the {_VENN[p['theme']][0][0]} circle {c}.",
-                        f"{_VENN[p['theme']][0][0]}の円を{color_ja(c)}色にして"))
+                        f"{_VENN[p['theme']][0][0]}の円を{color_iro(c)}にして"))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
@@ -414,7 +414,7 @@ class Vectors(Family):
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
         q["colors"][0] = c
-        out.append(Edit(q, f"Make vector a {c}.", f"ベクトルaを{color_ja(c)}色にして"))
+        out.append(Edit(q, f"Make vector a {c}.", f"ベクトルaを{color_iro(c)}にして"))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
@@ -456,8 +456,11 @@ class Triangle(Family):
   const [bx, by] = PTS[1];
   const [cx, cy] = PTS[2];
   const d = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by));
-  const ux = ((ax * ax + ay * ay) * (by - cy) + (bx * bx + by * by) * (cy - ay) + (cx * cx + cy * cy) * (ay - by)) / d;
-  const uy = ((ax * ax + ay * ay) * (cx - bx) + (bx * bx + by * by) * (ax - cx) + (cx * cx + cy * cy) * (bx - ax)) / d;
+  const a2 = ax * ax + ay * ay;
+  const b2 = bx * bx + by * by;
+  const c2 = cx * cx + cy * cy;
+  const ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / d;
+  const uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / d;
   return [ux, uy, dist(ux, uy, ax, ay)];
 }""")
         body = """function draw() {
@@ -563,7 +566,7 @@ class Triangle(Family):
         c = pick_color(rng, exclude=[p["fill"]])
         q = copy_params(p)
         q["fill"] = c
-        out.append(Edit(q, f"Fill the triangle with light {c}.", f"三角形を薄い{color_ja(c)}色で塗って"))
+        out.append(Edit(q, f"Fill the triangle with light {c}.", f"三角形を薄い{color_iro(c)}で塗って"))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:

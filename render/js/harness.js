@@ -386,21 +386,26 @@
       a.enumerable === b.enumerable && a.configurable === b.configurable;
   }
   function restoreObject(obj, snap) {
+    // returns the number of properties that could not be put back (the page then needs a fresh document)
+    let failed = 0;
     for (const k of Reflect.ownKeys(obj)) {
       let d;
       try { d = Object.getOwnPropertyDescriptor(obj, k); } catch (e) { continue; }
       const base = snap.get(k);
       if (base === undefined) {
-        try { if (!delete obj[k]) obj[k] = undefined; } catch (e) { try { obj[k] = undefined; } catch (x) { } }
+        let gone = false;
+        try { gone = delete obj[k]; } catch (e) { }
+        if (!gone) failed++;
       } else if (d && !sameDesc(d, base)) {
-        try { Object.defineProperty(obj, k, base); } catch (e) { try { obj[k] = base.value; } catch (x) { } }
+        try { Object.defineProperty(obj, k, base); } catch (e) { failed++; }
       }
     }
     for (const [k, base] of snap) {
       if (!Object.prototype.hasOwnProperty.call(obj, k)) {
-        try { Object.defineProperty(obj, k, base); } catch (e) { }
+        try { Object.defineProperty(obj, k, base); } catch (e) { failed++; }
       }
     }
+    return failed;
   }
   function windowValues() {
     const m = new Map();
@@ -412,9 +417,12 @@
     return m;
   }
   function restoreWindow(base) {
+    let failed = 0;
     for (const k of Object.getOwnPropertyNames(window)) {
       if (!base.has(k)) {
-        try { if (!delete window[k]) window[k] = undefined; } catch (e) { try { window[k] = undefined; } catch (x) { } }
+        let gone = false;
+        try { gone = delete window[k]; } catch (e) { }
+        if (!gone) failed++;
         continue;
       }
       let v;
@@ -423,11 +431,13 @@
       if (v !== b && !(v !== v && b !== b)) {
         try { window[k] = b; } catch (e) { }
         try { if (window[k] !== b) Object.defineProperty(window, k, { value: b, writable: true, configurable: true }); } catch (e) { }
+        try { if (window[k] !== b) failed++; } catch (e) { failed++; }
       }
     }
     for (const [k, b] of base) {
-      if (!(k in window)) { try { window[k] = b; } catch (e) { } }
+      if (!(k in window)) { try { window[k] = b; } catch (e) { failed++; } }
     }
+    return failed;
   }
   const protoTargets = [];
   function addProtoTargets() {
@@ -478,10 +488,11 @@
     if (O.cic) for (const id of timers.c) O.cic(id);
     timers.t.clear(); timers.i.clear(); timers.r.clear(); timers.c.clear();
     for (const [t, type, fn, opt] of listeners.splice(0)) { try { O.remove.call(t, type, fn, opt); } catch (e) { } }
-    for (const [o, snap] of protoTargets) restoreObject(o, snap);
+    let failed = 0;
+    for (const [o, snap] of protoTargets) failed += restoreObject(o, snap);
     restoreRegistered();
-    restoreWindow(windowBase);
-    restoreObject(document, docBase);
+    failed += restoreWindow(windowBase);
+    failed += restoreObject(document, docBase);
     P5.instance = null;
     // DOM: a new body, the head and <html> as they were
     const body = document.createElement('body');
@@ -492,6 +503,7 @@
     try { localStorage.clear(); sessionStorage.clear(); } catch (e) { }
     resetModuleState();
     S = null;
+    return failed > 0;  // true: something could not be undone, the caller must load a fresh document
   }
 
   // ---- capture ----
@@ -522,7 +534,9 @@
 
   function sleep(ms) { return new Promise(r => O.setTimeout(r, ms)); }
 
+  let S_capture_ms = 0;
   async function run(code, id, opts) {
+    const t0 = O.now();
     opts = opts || {};
     if (active) cleanup();
     S = { id: id, file: 'sketch-' + id + '.js', errors: [], insts: [], main: null, setupDone: false, hasDraw: false,
@@ -558,7 +572,9 @@
         out.error = S.errors[0].message;
         out.line = S.errors[0].line;
       } else {
+        const tcap = O.now();
         const c = capture(S.main, opts.png !== false);
+        S_capture_ms = O.now() - tcap;
         if (!c.hasCanvas) {
           out.status = 'blank';
           out.error = 'The sketch has no canvas.';
@@ -578,7 +594,9 @@
       out.status = 'error';
       out.error = 'Harness failure: ' + describe(e);
     } finally {
-      if (opts.cleanup !== false) cleanup();
+      const tc = O.now();
+      if (opts.cleanup !== false) out.dirty = cleanup();
+      if (opts.profile) out.profile = { total: O.now() - t0, cleanup: O.now() - tc, capture: S_capture_ms };
     }
     // One string crosses the protocol much faster than a tree of objects (the trace can hold thousands).
     return JSON.stringify(out);

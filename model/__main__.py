@@ -1,0 +1,131 @@
+"""Command line: generate figure code from a prompt.
+
+    python -m model generate "a 3-layer MLP with 4, 5 and 1 units" [--code FILE] [--image PNG] [--lang p5|svg]
+        [--model NAME] [--adapter PATH] [-n N] [--max-new-tokens K] [--all]
+    python -m model presets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from model.errors import ModelError
+from model.loader import load
+from model.presets import DEFAULT_PRESET, PRESETS
+from model.prompts import Request
+from model.types import Candidate
+
+log = logging.getLogger("model")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="print the code of the best candidate for a prompt")
+    g.add_argument("prompt", help="what to draw or change (English or Japanese)")
+    g.add_argument("--code", type=Path, help="file with the current code to revise")
+    g.add_argument("--image", type=Path, action="append", default=[], help="sketch image (PNG) for vision models")
+    g.add_argument("--lang", choices=["p5", "svg"], default="p5", help="target language (default p5)")
+    g.add_argument("--model", default=DEFAULT_PRESET,
+                   help=f"preset, hub id, local dir, .gguf file or http(s)://…/v1 endpoint (default {DEFAULT_PRESET})")
+    g.add_argument("--adapter", action="append", help="PEFT adapter directory (repeatable; the first is active)")
+    g.add_argument("--no-adapter", action="store_true", help="ignore the preset's trained adapter")
+    g.add_argument("-n", type=int, default=1, help="number of candidates, sampled in one batch (default 1)")
+    g.add_argument("--max-new-tokens", type=int, default=1024, help="token limit per candidate (default 1024)")
+    g.add_argument("--temperature", type=float, default=None, help="sampling temperature (0 = greedy)")
+    g.add_argument("--canvas", default="400x400", help="canvas size WxH (default 400x400)")
+    g.add_argument("--all", action="store_true", help="print every candidate as a JSON line")
+    g.add_argument("--no-render", action="store_true",
+                   help="rank candidates by log-probability only, without test-rendering them")
+    g.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub.add_parser("presets", help="list the named presets")
+    return p
+
+
+def _rank(cands: list[Candidate], lang: str, use_render: bool) -> list[tuple[Candidate, dict | None]]:
+    """Order candidates best first: renders cleanly (when rendering is needed), complete, likelier."""
+    renders: list[dict | None] = [None] * len(cands)
+    # Rendering only matters when there is a choice to make.
+    if use_render and len(cands) > 1 and any(c.code for c in cands):
+        try:
+            from render import render_many
+
+            results = render_many([c.code or " " for c in cands], lang=lang)
+            renders = [r.to_dict() for r in results]
+        except Exception as exc:  # the renderer is optional here; fall back to log-probabilities
+            log.warning("Could not render candidates to rank them (%s); ranking by log-probability", exc)
+
+    def key(i: int) -> tuple:
+        c, r = cands[i], renders[i]
+        return (r is not None and r.get("status") == "ok", bool(c.code), not c.truncated,
+                c.logprob if c.logprob is not None else float("-inf"))
+
+    order = sorted(range(len(cands)), key=key, reverse=True)
+    return [(cands[i], renders[i]) for i in order]
+
+
+def _generate(args: argparse.Namespace) -> int:
+    code = None
+    if args.code:
+        if not args.code.is_file():
+            raise ModelError(f"--code: no file at {args.code}")
+        code = args.code.read_text(encoding="utf-8")
+    for img in args.image:
+        if not img.is_file():
+            raise ModelError(f"--image: no file at {img}")
+    try:
+        w, h = (int(v) for v in args.canvas.lower().split("x"))
+        request = Request(instruction=args.prompt, code=code, lang=args.lang, images=[str(i) for i in args.image],
+                          canvas=(w, h))
+    except ValueError as exc:
+        raise ModelError(f"Bad request: {exc}") from exc
+    adapter: object = args.adapter[0] if args.adapter and len(args.adapter) == 1 else args.adapter
+    if args.no_adapter:
+        adapter = False
+    gen = load(args.model, adapter=adapter)
+    if args.image and not gen.is_vision:
+        log.warning("%s is a text model: the image is ignored", gen.name)
+    cands = gen.generate(request, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    ranked = _rank(cands, args.lang, use_render=not args.no_render)
+    if args.all:
+        for cand, rendered in ranked:
+            print(json.dumps(dict(cand.to_dict(), render=rendered), ensure_ascii=False))
+        return 0 if any(c.code for c, _ in ranked) else 1
+    best, rendered = ranked[0]
+    if not best.code:
+        print(f"error: the model's reply contained no {args.lang} code:\n{best.text[:500]}", file=sys.stderr)
+        return 1
+    print(best.code)
+    if best.truncated:
+        print(f"warning: the code was cut off at {args.max_new_tokens} new tokens; raise --max-new-tokens",
+              file=sys.stderr)
+    log.info("model %s, adapter %s, logprob %s, render %s", best.model, best.adapter or "none", best.logprob,
+             (rendered or {}).get("status", "not rendered"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "presets":
+        for p in PRESETS.values():
+            print(f"{p.name:22s} {p.model:36s} adapter={p.adapter or '-'} {p.note}")
+        return 0
+    try:
+        return _generate(args)
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

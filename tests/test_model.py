@@ -1,0 +1,702 @@
+"""Tests for model/: prompts, extraction, the transformers backend (tiny Qwen2 / Qwen2-VL), adapters,
+the OpenAI-compatible endpoint client (against a small local server), the embedded default and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _model_util as util  # noqa: E402
+
+from model import (  # noqa: E402
+    Candidate, ModelError, Request, StreamChunk, Turn, build_messages, extract_code, format_answer, load,
+)
+from model.prompts import estimate_tokens, repair_instruction, summarize_history, system_prompt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SKETCH = "function setup() {\n  createCanvas(400, 400);\n  background(255);\n  circle(200, 200, 50);\n}"
+
+
+# ----------------------------------------------------------------------------- prompts
+def test_system_prompt_states_the_canvas_contract():
+    p5 = system_prompt("p5", (640, 360))
+    assert "createCanvas(640, 360)" in p5 and "noLoop()" in p5 and "global mode" in p5
+    assert "fetch" in p5 and "loadImage" in p5  # no network, no external assets
+    svg = system_prompt("svg", (300, 200))
+    assert 'width="300"' in svg and 'viewBox="0 0 300 200"' in svg and "<script>" in svg
+
+
+def test_build_messages_for_a_fresh_figure():
+    msgs = build_messages(Request("a 3-layer MLP with 4, 5 and 1 units"))
+    assert [m["role"] for m in msgs] == ["system", "user"]
+    assert msgs[1]["content"].rstrip().endswith("a 3-layer MLP with 4, 5 and 1 units")
+    assert "Current code" not in msgs[1]["content"]
+
+
+def test_build_messages_carries_code_error_line_and_sketch():
+    code = "function setup() {\n  createCanvas(400, 400);\n  foo(3);\n}"
+    req = Request("fix it", code=code, render_status="error", error="ReferenceError: foo is not defined",
+                  error_line=3, sketch_text="A circle drawn around node 2 (lines 3).")
+    user = build_messages(req)[1]["content"]
+    assert "```javascript\n" + code in user
+    assert "fails at line 3: ReferenceError: foo is not defined" in user
+    assert ">> 3 |   foo(3);" in user  # the failing line is shown and marked
+    assert "A circle drawn around node 2" in user
+    blank = build_messages(Request("more", code=code, render_status="blank"))[1]["content"]
+    assert "draws nothing visible" in blank
+
+
+def test_japanese_instructions_pass_through_unchanged():
+    ja = "3層のニューラルネットワークを図示せよ。入力層は4ユニット、中間層は5ユニット、出力層は1ユニットとせよ。"
+    user = build_messages(Request(ja))[1]["content"]
+    assert ja in user
+    assert "行目" in repair_instruction("x is not defined", 7, japanese=True)
+    assert estimate_tokens(ja) >= len(ja) - 5  # CJK counts about one token per character
+
+
+def test_history_summary_is_token_budgeted_and_keeps_the_latest():
+    history = [Turn(f"change number {i}: make the arrows thicker and the labels larger", render_status="ok")
+               for i in range(200)]
+    summary = summarize_history(history, budget_tokens=120)
+    assert estimate_tokens(summary) <= 120
+    assert "change number 199" in summary and "change number 0:" not in summary
+    assert "earlier requests omitted" in summary
+    # The prompt stays bounded however long the conversation gets.
+    short = build_messages(Request("x", history=history[:10]), history_budget=120)[1]["content"]
+    long = build_messages(Request("x", history=history), history_budget=120)[1]["content"]
+    assert abs(len(long) - len(short)) < 200
+    assert summarize_history([], 100) == ""
+
+
+def test_history_summary_reports_failed_turns():
+    s = summarize_history([Turn("draw a cat", render_status="error", error="TypeError: bad")], 200)
+    assert "draw a cat → error: TypeError: bad" in s
+
+
+def test_request_rejects_bad_input():
+    with pytest.raises(ValueError, match="lang"):
+        Request("x", lang="tikz")
+    with pytest.raises(ValueError, match="canvas"):
+        Request("x", canvas=(0, 100))
+
+
+def test_vision_messages_put_images_before_the_text():
+    msgs = build_messages(Request("draw this", images=["a.png"]), vision=True)
+    parts = msgs[1]["content"]
+    assert parts[0] == {"type": "image", "image": "a.png"} and parts[-1]["type"] == "text"
+
+
+def test_format_answer_round_trips_through_extract():
+    for lang, code in [("p5", SKETCH), ("svg", '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>')]:
+        answer = format_answer(code, lang)
+        assert answer.startswith("```")
+        ex = extract_code(answer, lang)
+        assert ex.code == code and not ex.truncated
+
+
+# ----------------------------------------------------------------------------- extraction
+HTML_PAGE = f"""Here is a complete page:
+```html
+<!DOCTYPE html>
+<html><head><script src="https://cdn.jsdelivr.net/npm/p5@1.11.1/lib/p5.min.js"></script></head>
+<body><script>
+{SKETCH}
+</script></body></html>
+```
+Open it in a browser."""
+
+REPLIES = [
+    # (reply, lang, expected code or None for "contains", truncated)
+    (f"```javascript\n{SKETCH}\n```", "p5", SKETCH, False),
+    (f"Sure! Here is the sketch:\n\n```js\n{SKETCH}\n```\n\nIt draws a circle.", "p5", SKETCH, False),
+    (f"```\n{SKETCH}\n```", "p5", SKETCH, False),
+    (f"~~~p5\n{SKETCH}\n~~~", "p5", SKETCH, False),
+    (f"First a helper:\n```js\nfunction helper() {{ return 1; }}\n```\nThen the sketch:\n```javascript\n"
+     f"{SKETCH}\n```", "p5", SKETCH, False),
+    (HTML_PAGE, "p5", SKETCH, False),
+    (f"<html><body><script src=\"p5.js\"></script><script>{SKETCH}</script></body></html>", "p5", SKETCH, False),
+    (f"Here you go:\n{SKETCH}\nThis draws a circle in the middle.", "p5", SKETCH, False),
+    (SKETCH, "p5", SKETCH, False),
+    ("```javascript\nfunction setup() {\n  createCanvas(400, 400);\n  for (let i = 0; i < 3; i++) {\n"
+     "    circle(i * 40, 50, 20);\n", "p5", None, True),  # cut off inside the fence
+    ("```javascript\nfunction setup() {\n  createCanvas(400, 400);\n  text('a { b', 10, 10);\n}\n```", "p5",
+     "function setup() {\n  createCanvas(400, 400);\n  text('a { b', 10, 10);\n}", False),  # brace in a string
+    ("```javascript\nfunction setup() {\n  // a comment with {\n  createCanvas(100, 100);\n}\n```", "p5", None, False),
+    ("function setup() {\n  createCanvas(400, 400);\n  let s = `tmpl ${1 + 1}`;\n  rect(", "p5", None, True),
+    ("```javascript\nfunction setup() {\n  createCanvas(400, 400); /* unfinished comment", "p5", None, True),
+    ('```svg\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5"/></svg>\n```', "svg",
+     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5"/></svg>', False),
+    ('The figure:\n<svg width="10" height="10"><circle r="3"/></svg>\nDone.', "svg",
+     '<svg width="10" height="10"><circle r="3"/></svg>', False),
+    ('```xml\n<?xml version="1.0"?>\n<svg width="10"><g><rect/></g></svg>\n```', "svg",
+     '<svg width="10"><g><rect/></g></svg>', False),
+    ('```html\n<html><body><svg width="4"><rect/></svg></body></html>\n```', "svg", '<svg width="4"><rect/></svg>',
+     False),
+    ('```svg\n<svg width="10" height="10">\n  <rect width="5"/>\n  <circle', "svg", None, True),
+]
+
+
+@pytest.mark.parametrize("reply,lang,expected,truncated", REPLIES)
+def test_extract_code_handles_reply_shapes(reply, lang, expected, truncated):
+    ex = extract_code(reply, lang)
+    assert ex.truncated is truncated
+    if expected is not None:
+        assert ex.code == expected
+    else:
+        assert ex.code and ex.code.split("\n")[0] in reply
+
+
+def test_extract_code_reports_every_block_and_empty_replies():
+    reply = "```js\nlet a = 1;\n```\ntext\n```js\nfunction setup() { createCanvas(9, 9); }\n```"
+    ex = extract_code(reply, "p5")
+    assert len(ex.blocks) == 2 and ex.code.startswith("function setup")
+    assert extract_code("I cannot draw that.", "p5").code == ""
+    assert extract_code("", "svg").code == ""
+    cut = extract_code("```javascript\n", "p5")
+    assert cut.code == "" and cut.truncated
+    with pytest.raises(ValueError):
+        extract_code("x", "tikz")
+
+
+# ----------------------------------------------------------------------------- tiny transformers models
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return util.make_qwen2(tmp_path_factory.mktemp("qwen2") / "tiny-qwen2")
+
+
+@pytest.fixture(scope="module")
+def tiny_adapters(tmp_path_factory, tiny) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("adapters")
+    return {"red": str(util.make_lora(tiny, root / "red", seed=1)),
+            "blue": str(util.make_lora(tiny, root / "blue", seed=2))}
+
+
+@pytest.fixture(scope="module")
+def gen(tiny):
+    return load(str(tiny))
+
+
+def _forward_mean_logprob(g, request: Request, cand: Candidate) -> float:
+    """Mean log-prob of the candidate's tokens under the model, by one forward pass."""
+    import torch
+
+    prompt = g.tokenizer(g.prompt_text(request), add_special_tokens=False, return_tensors="pt")["input_ids"]
+    new = g.tokenizer(cand.text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    if cand.finish_reason == "stop":
+        new = torch.cat([new, torch.tensor([[g.tokenizer.eos_token_id]])], dim=1)
+    ids = torch.cat([prompt, new], dim=1)
+    with torch.no_grad():
+        logits = g.model(ids).logits[0, prompt.shape[1] - 1:-1].float()
+    return float(torch.log_softmax(logits, -1).gather(1, new[0][:, None]).mean())
+
+
+def test_load_local_dir_reports_name_and_kind(gen, tiny):
+    assert gen.name == tiny.name and not gen.is_vision
+    assert gen.adapter is None and gen.adapters == []
+
+
+def test_generate_n_candidates_in_one_batched_call(gen, monkeypatch):
+    calls = []
+    real = gen.model.generate
+
+    def spy(*a, **kw):
+        calls.append(kw["generation_config"].num_return_sequences)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(gen.model, "generate", spy)
+    cands = gen.generate(Request("draw a red circle"), n=3, max_new_tokens=12, temperature=1.0)
+    assert calls == [3]
+    assert len(cands) == 3
+    for c in cands:
+        assert isinstance(c, Candidate) and c.model == gen.name
+        assert 1 <= c.tokens <= 12 and c.logprob is not None and c.logprob < 0
+        assert c.finish_reason in ("stop", "length")
+
+
+def test_candidate_logprob_is_the_mean_token_logprob(gen):
+    req = Request("draw a blue square")
+    cand = gen.generate(req, n=1, max_new_tokens=10, temperature=0)[0]
+    assert cand.logprob == pytest.approx(_forward_mean_logprob(gen, req, cand), abs=1e-3)
+
+
+def test_greedy_generation_is_deterministic(gen):
+    req = Request("three boxes in a row")
+    a = gen.generate(req, max_new_tokens=8, temperature=0)
+    b = gen.generate(req, n=2, max_new_tokens=8, temperature=0)
+    assert a[0].text == b[0].text == b[1].text
+
+
+def test_stream_grows_and_ends_with_the_candidate(gen):
+    chunks = list(gen.stream(Request("draw a line"), max_new_tokens=16, temperature=0))
+    assert all(isinstance(c, StreamChunk) for c in chunks)
+    assert chunks[-1].done and chunks[-1].candidate is not None
+    assert not any(c.done for c in chunks[:-1])
+    texts = [c.text for c in chunks[:-1]]
+    assert all(b.startswith(a) for a, b in zip(texts, texts[1:]))
+    final = chunks[-1].candidate
+    assert final.text == chunks[-1].text
+    assert final.text == gen.generate(Request("draw a line"), max_new_tokens=16, temperature=0)[0].text
+
+
+def test_stream_cancellation_with_stop_event(gen):
+    stop = threading.Event()
+    chunks = []
+    for chunk in gen.stream(Request("draw many things"), max_new_tokens=400, temperature=1.0, stop_event=stop):
+        chunks.append(chunk)
+        stop.set()
+    final = chunks[-1].candidate
+    assert chunks[-1].done and final.finish_reason == "cancelled" and final.tokens < 400
+
+
+def test_abandoned_stream_stops_the_worker(gen):
+    it = gen.stream(Request("draw a grid"), max_new_tokens=400, temperature=1.0)
+    next(it)
+    it.close()  # the consumer walks away (e.g. the browser tab closed)
+    assert not any(t.name == "model-stream" and t.is_alive() for t in threading.enumerate())
+
+
+def test_preset_stop_event_cancels_generate(gen):
+    stop = threading.Event()
+    stop.set()
+    cand = gen.generate(Request("x"), max_new_tokens=50, stop_event=stop)[0]
+    assert cand.finish_reason == "cancelled" and cand.tokens <= 1
+
+
+def test_repair_sends_the_error_and_line(gen, monkeypatch):
+    seen = []
+    real = gen.generate
+
+    def spy(request, **kw):
+        seen.append(request)
+        return real(request, **kw)
+
+    monkeypatch.setattr(gen, "generate", spy)
+    code = "function setup() {\n  createCanvas(100, 100);\n  fil(3);\n}"
+    cands = gen.repair(code, "ReferenceError: fil is not defined", 3, lang="p5", max_new_tokens=5)
+    assert len(cands) == 1 and seen[0].code == code
+    assert seen[0].error_line == 3 and seen[0].render_status == "error"
+    assert ">> 3 |   fil(3);" in gen.prompt_text(seen[0])
+
+
+def test_continue_generation_extends_a_truncated_candidate(gen):
+    req = Request("draw a long figure")
+    first = gen.generate(req, max_new_tokens=3, temperature=0)[0]
+    assert first.finish_reason == "length"
+    more = gen.continue_generation(req, first, max_new_tokens=4)
+    assert more.text.startswith(first.text) and more.tokens > first.tokens
+
+
+def test_int8_dynamic_quantisation_generates(tiny):
+    g = load(str(tiny), quantize="int8")
+    assert g.generate(Request("x"), max_new_tokens=4, temperature=0)[0].tokens >= 1
+
+
+def test_static_cache_gives_the_same_greedy_answer(gen, tiny):
+    g = load(str(tiny), cache_implementation="static")
+    req = Request("two circles")
+    assert g.generate(req, max_new_tokens=8, temperature=0)[0].text == \
+        gen.generate(req, max_new_tokens=8, temperature=0)[0].text
+
+
+def test_history_budget_uses_the_model_tokenizer(gen):
+    history = [Turn(f"make item {i} bigger and blue") for i in range(100)]
+    text = gen.prompt_text(Request("x", history=history))
+    assert "make item 99 bigger" in text and "make item 0 bigger" not in text
+
+
+def test_gguf_file_loads_like_the_original(tiny, gen, tmp_path):
+    gguf_path = util.make_gguf(tiny, tmp_path / "tiny-qwen2.gguf")
+    g = load(str(gguf_path))
+    assert g.name == "tiny-qwen2"
+    req = Request("draw a circle")
+    a = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    b = gen.generate(req, max_new_tokens=8, temperature=0)[0]
+    assert a.text == b.text and a.logprob == pytest.approx(b.logprob, abs=1e-4)
+
+
+# ----------------------------------------------------------------------------- adapters
+def test_adapters_load_switch_and_report(tiny, tiny_adapters, gen):
+    g = load(str(tiny), adapter=tiny_adapters)
+    assert g.adapters == ["red", "blue"] and g.adapter == "red"
+    req = Request("draw a circle")
+    red = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    g.set_adapter("blue")
+    blue = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    g.set_adapter(None)
+    base = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    assert (red.adapter, blue.adapter, base.adapter) == ("red", "blue", None)
+    assert red.logprob != pytest.approx(blue.logprob, abs=1e-4)
+    plain = gen.generate(req, max_new_tokens=8, temperature=0)[0]
+    assert base.text == plain.text and base.logprob == pytest.approx(plain.logprob, abs=1e-4)
+    with pytest.raises(ModelError, match="No adapter named"):
+        g.set_adapter("green")
+
+
+def test_merged_adapter_answers_like_the_unmerged_one(tiny, tiny_adapters):
+    g = load(str(tiny), adapter=tiny_adapters["blue"])
+    req = Request("draw a circle")
+    before = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    g.merge()
+    after = g.generate(req, max_new_tokens=8, temperature=0)[0]
+    assert after.adapter == "blue" and g.merged == "blue"
+    assert after.text == before.text and after.logprob == pytest.approx(before.logprob, abs=1e-3)
+    with pytest.raises(ModelError, match="merged"):
+        g.set_adapter(None)
+    merged_at_load = load(str(tiny), adapter=tiny_adapters["blue"], merge=True)
+    assert merged_at_load.merged == "blue"
+
+
+def test_load_adapter_later_and_bad_adapter_paths(tiny, tiny_adapters, tmp_path):
+    g = load(str(tiny))
+    assert g.load_adapter(tiny_adapters["red"], "r") == "r" and g.adapter == "r"
+    assert g.load_adapter(tiny_adapters["blue"]) == "blue" and g.adapter == "r"
+    with pytest.raises(ModelError, match="adapter_config.json"):
+        g.load_adapter(str(tmp_path))
+    with pytest.raises(ModelError, match="already loaded"):
+        g.load_adapter(tiny_adapters["blue"])
+    with pytest.raises(ModelError, match="merge"):
+        load(str(tiny), adapter=tiny_adapters["red"], quantize="int8")
+
+
+# ----------------------------------------------------------------------------- load errors and presets
+def test_load_errors_are_clear(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load(str(tmp_path / "missing-model"))
+    with pytest.raises(ModelError, match="not in the local cache"):
+        load("some-org/not-a-cached-model")
+    with pytest.raises(ModelError, match="GGUF"):
+        load(str(tmp_path / "x.gguf"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError):
+        load(str(tmp_path / "empty"))
+
+
+def test_4bit_without_cuda_is_a_clear_error(tiny):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present; 4-bit loading would be attempted")
+    with pytest.raises(ModelError, match="CUDA"):
+        load(str(tiny), load_in_4bit=True)
+
+
+def test_presets_table_and_adapter_resolution(tmp_path):
+    from model.presets import DEFAULT_PRESET, PRESETS, get_preset, resolve_adapter_dir
+
+    assert DEFAULT_PRESET == "qwen2.5-coder-0.5b" and get_preset("Qwen2.5-Coder-0.5B") is PRESETS[DEFAULT_PRESET]
+    assert PRESETS[DEFAULT_PRESET].adapter == "adapters/qwen2.5-coder-0.5b-figures"
+    assert any(p.vision for p in PRESETS.values())
+    assert resolve_adapter_dir(str(tmp_path)) is None  # an empty directory is not a trained adapter
+    (tmp_path / "adapter_config.json").write_text("{}")
+    assert resolve_adapter_dir(str(tmp_path)) == tmp_path
+
+
+# ----------------------------------------------------------------------------- vision
+@pytest.fixture(scope="module")
+def tiny_vl(tmp_path_factory):
+    return load(str(util.make_qwen2_vl(tmp_path_factory.mktemp("qwen2vl") / "tiny-qwen2-vl")))
+
+
+def test_vision_model_reads_the_image(tiny_vl):
+    import numpy as np
+    from PIL import Image
+
+    assert tiny_vl.is_vision
+    white = Image.new("RGB", (64, 48), "white")
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    a = tiny_vl.generate(Request("draw this sketch", images=[white]), max_new_tokens=6, temperature=0)[0]
+    b = tiny_vl.generate(Request("draw this sketch", images=[noise]), max_new_tokens=6, temperature=0)[0]
+    assert a.tokens >= 1 and b.tokens >= 1
+    assert a.logprob != pytest.approx(b.logprob, abs=1e-6)  # the pixels reach the model
+    assert "<|image_pad|>" in tiny_vl.prompt_text(Request("x", images=[white]))
+
+
+def test_vision_model_batches_streams_and_works_without_images(tiny_vl, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "sketch.png"
+    Image.new("RGB", (50, 50), "black").save(png)
+    cands = tiny_vl.generate(Request("draw", images=[str(png)]), n=2, max_new_tokens=5, temperature=1.0)
+    assert len(cands) == 2
+    chunks = list(tiny_vl.stream(Request("draw", images=[png.read_bytes()]), max_new_tokens=5))
+    assert chunks[-1].done
+    assert tiny_vl.generate(Request("no image"), max_new_tokens=4)[0].tokens >= 1
+    with pytest.raises(ModelError, match="not found"):
+        tiny_vl.generate(Request("x", images=[str(tmp_path / "nope.png")]), max_new_tokens=2)
+
+
+# ----------------------------------------------------------------------------- endpoint
+REPLY = f"Here it is:\n```javascript\n{SKETCH}\n```"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """A small OpenAI-compatible server: /v1/models and /v1/chat/completions (plain and SSE)."""
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _json(self, code: int, obj: dict) -> None:
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        srv = self.server
+        if self.path == "/v1/models":
+            return self._json(200, {"data": [{"id": m} for m in srv.models]})
+        self._json(404, {"error": {"message": "not found"}})
+
+    def do_POST(self):
+        srv = self.server
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        srv.requests.append({"body": body, "auth": self.headers.get("Authorization")})
+        if srv.fail:
+            code = srv.fail.pop(0)
+            return self._json(code, {"error": {"message": f"scripted failure {code}"}})
+        if srv.delay_s:
+            time.sleep(srv.delay_s)
+        if srv.api_key and self.headers.get("Authorization") != f"Bearer {srv.api_key}":
+            return self._json(401, {"error": {"message": "invalid api key"}})
+        if body["model"] not in srv.models:
+            return self._json(404, {"error": {"message": f"model {body['model']} does not exist"}})
+        reply = srv.reply
+        n = 1 if srv.ignore_n else body.get("n", 1)
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            pieces = [reply[i:i + 7] for i in range(0, len(reply), 7)]
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                ev = {"choices": [{"index": 0, "delta": {"content": piece},
+                                   "logprobs": {"content": [{"token": piece, "logprob": -0.5}]},
+                                   "finish_reason": srv.finish if last else None}]}
+                try:
+                    self.wfile.write(f"data: {json.dumps(ev)}\n\n".encode())
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                time.sleep(srv.chunk_delay_s)
+            self.wfile.write(b"data: [DONE]\n\n")
+            return
+        choices = [{"index": i, "message": {"role": "assistant", "content": reply},
+                    "logprobs": {"content": [{"token": "t", "logprob": -0.25 * (i + 1)}] * 4},
+                    "finish_reason": srv.finish} for i in range(n)]
+        self._json(200, {"choices": choices, "usage": {"completion_tokens": 4 * n}})
+
+
+@pytest.fixture()
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    srv.models, srv.requests, srv.fail = ["qwen-coder", "figures-lora"], [], []
+    srv.delay_s, srv.chunk_delay_s, srv.api_key, srv.ignore_n = 0.0, 0.0, None, False
+    srv.reply, srv.finish = REPLY, "stop"
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    srv.url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_endpoint_generate_n_with_logprobs(server, monkeypatch):
+    monkeypatch.setenv("FIGURE_ASSISTANT_API_KEY", "sk-test")
+    g = load(server.url)
+    assert g.base_model == "qwen-coder" and g.adapters == ["figures-lora"]
+    cands = g.generate(Request("a circle"), n=2, max_new_tokens=64, temperature=0.5)
+    assert [c.code for c in cands] == [SKETCH, SKETCH]
+    assert [c.logprob for c in cands] == [-0.25, -0.5] and cands[0].tokens == 4
+    req = server.requests[-1]
+    assert req["auth"] == "Bearer sk-test"
+    body = req["body"]
+    assert body["n"] == 2 and body["max_tokens"] == 64 and body["temperature"] == 0.5
+    assert body["messages"][0]["role"] == "system" and "a circle" in body["messages"][1]["content"]
+
+
+def test_endpoint_fills_n_when_the_server_ignores_it(server):
+    server.ignore_n = True
+    cands = load(server.url).generate(Request("a circle"), n=3)
+    assert len(cands) == 3 and len(server.requests) == 3
+
+
+def test_endpoint_adapter_is_the_served_model_name(server):
+    g = load(server.url, adapter="figures-lora")
+    cand = g.generate(Request("x"))[0]
+    assert cand.adapter == "figures-lora" and server.requests[-1]["body"]["model"] == "figures-lora"
+    g.set_adapter(None)
+    assert g.generate(Request("x"))[0].adapter is None and server.requests[-1]["body"]["model"] == "qwen-coder"
+    with pytest.raises(ModelError, match="serves no model"):
+        g.set_adapter("other")
+
+
+def test_endpoint_streams_and_flags_truncation(server):
+    server.reply, server.finish = "```javascript\nfunction setup() {\n  createCanvas(400, 400);\n  circle(", "length"
+    chunks = list(load(server.url).stream(Request("x"), max_new_tokens=20))
+    assert len(chunks) > 3 and chunks[-1].done
+    assert chunks[-1].text == server.reply
+    cand = chunks[-1].candidate
+    assert cand.truncated and cand.finish_reason == "length" and cand.logprob == -0.5
+    assert server.requests[-1]["body"]["stream"] is True
+
+
+def test_endpoint_stream_cancellation(server):
+    server.chunk_delay_s = 0.05
+    stop = threading.Event()
+    chunks = []
+    for chunk in load(server.url).stream(Request("x"), stop_event=stop):
+        chunks.append(chunk)
+        stop.set()
+    assert chunks[-1].candidate.finish_reason == "cancelled"
+    assert len(chunks[-1].text) < len(REPLY)
+
+
+def test_endpoint_retries_server_errors_with_backoff(server):
+    server.fail = [503, 500]
+    g = load(server.url, retries=2, backoff_s=0.01)
+    assert g.generate(Request("x"))[0].code == SKETCH
+    assert len(server.requests) == 3
+    server.fail = [503, 503, 503]
+    with pytest.raises(ModelError, match="after 3 attempt"):
+        g.generate(Request("x"))
+
+
+def test_endpoint_clear_errors(server):
+    server.api_key = "right"
+    with pytest.raises(ModelError, match="API key"):
+        load(server.url, api_key="wrong").generate(Request("x"))
+    server.api_key = None
+    with pytest.raises(ModelError, match="404"):
+        load(server.url, model="missing-model").generate(Request("x"))
+
+
+def test_endpoint_slow_response_times_out(server):
+    server.delay_s = 1.0
+    g = load(server.url, timeout_s=0.2, retries=1, backoff_s=0.01)
+    with pytest.raises(ModelError, match="did not answer within 0.2 s"):
+        g.generate(Request("x"))
+
+
+def test_dead_endpoint_is_a_clear_error():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ModelError, match="cannot connect"):
+        load(f"http://127.0.0.1:{port}/v1", retries=1, backoff_s=0.01)
+
+
+def test_endpoint_vision_sends_data_urls(server):
+    from PIL import Image
+
+    g = load(server.url, vision=True)
+    g.generate(Request("draw this", images=[Image.new("RGB", (8, 8), "red")]))
+    parts = server.requests[-1]["body"]["messages"][1]["content"]
+    assert parts[0]["type"] == "image_url" and parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+# ----------------------------------------------------------------------------- embedded default
+def test_embedded_parts_are_found_in_order():
+    from model.embedded import EMBEDDED, gguf_part_paths
+
+    paths = gguf_part_paths()
+    assert [p.name for p in paths] == [f"part0{i}.bin" for i in range(1, 7)]
+    assert all(p.is_file() for p in paths) and EMBEDDED.version == "0.9.0"
+
+
+def test_embedded_refuses_a_wrong_checksum(tmp_path):
+    from model.embedded import _join_and_verify
+
+    parts = [tmp_path / "a", tmp_path / "b"]
+    parts[0].write_bytes(b"GGUF")
+    parts[1].write_bytes(b"tail")
+    with pytest.raises(ModelError, match="Refusing"):
+        _join_and_verify(parts, tmp_path / "joined", "0" * 64)
+    assert not (tmp_path / "joined").exists()
+    import hashlib
+
+    _join_and_verify(parts, tmp_path / "ok", hashlib.sha256(b"GGUFtail").hexdigest())
+    assert (tmp_path / "ok").read_bytes() == b"GGUFtail"
+
+
+def test_embedded_conversion_runs_once_under_concurrency(tmp_path, monkeypatch):
+    import model.embedded as emb
+
+    monkeypatch.setenv("FIGURE_ASSISTANT_CACHE", str(tmp_path))
+    calls = []
+
+    def fake_convert(spec, work, out_dir):
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other callers to queue on the lock
+        (out_dir / "config.json").write_text("{}")
+        (out_dir / emb._DONE_MARKER).write_text("{}")
+
+    monkeypatch.setattr(emb, "_convert", fake_convert)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(emb.ensure_embedded_model())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert results == [tmp_path / "models" / "qwen2.5-coder-0.5b"] * 3
+    assert [p.name for p in (tmp_path / "models").iterdir() if not p.name.startswith(".")] == ["qwen2.5-coder-0.5b"]
+    assert not [p for p in (tmp_path / "models").iterdir() if ".tmp-" in p.name]  # no leftovers
+
+
+@pytest.mark.slow
+def test_embedded_default_generates_p5_code():
+    g = load()
+    assert g.name == "qwen2.5-coder-0.5b"
+    cand = g.generate(Request("Draw a red circle in the middle of the canvas."), n=1, max_new_tokens=160,
+                      temperature=0)[0]
+    assert cand.model == "qwen2.5-coder-0.5b" and cand.logprob is not None
+    assert "createCanvas" in cand.code and "function setup" in cand.code
+
+
+# ----------------------------------------------------------------------------- CLI
+def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_cli_prints_the_extracted_code(server):
+    r = _cli("generate", "a circle in the middle", "--model", server.url, "--no-render")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == SKETCH
+
+
+def test_cli_all_candidates_as_json_lines(server, tmp_path):
+    code = tmp_path / "old.js"
+    code.write_text("function setup() { createCanvas(10, 10); }")
+    r = _cli("generate", "make it bigger", "--code", str(code), "--model", server.url, "-n", "3", "--all",
+             "--no-render", "--max-new-tokens", "50")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(rows) == 3 and all(row["code"] == SKETCH for row in rows)
+    assert rows[0]["logprob"] >= rows[1]["logprob"] >= rows[2]["logprob"]  # best first
+    assert "createCanvas(10, 10)" in server.requests[-1]["body"]["messages"][1]["content"]
+    assert server.requests[-1]["body"]["max_tokens"] == 50
+
+
+def test_cli_errors_exit_nonzero_with_a_message(tmp_path, server):
+    r = _cli("generate", "x", "--model", str(tmp_path / "nowhere"))
+    assert r.returncode != 0 and "does not exist" in r.stderr and r.stdout == ""
+    r = _cli("generate", "x", "--model", server.url, "--code", str(tmp_path / "missing.js"))
+    assert r.returncode != 0 and "--code" in r.stderr
+    server.reply = "I cannot draw that."
+    r = _cli("generate", "x", "--model", server.url, "--no-render")
+    assert r.returncode != 0 and "no p5 code" in r.stderr
