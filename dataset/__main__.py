@@ -31,6 +31,8 @@ def _add_validation_flags(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--near-dup-threshold", type=float, default=0.95,
                     help="drop a row whose code is at least this similar to a kept row's (same instruction)")
     ap.add_argument("--timeout", type=float, default=10.0, help="render time limit per program, seconds")
+    ap.add_argument("--no-trace-check", action="store_true",
+                    help="keep procedural rows whose draw trace disagrees with their parameters")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _validate_config(args: argparse.Namespace):
+    """ValidateConfig from the shared validation flags."""
+    from .validate import ValidateConfig
+
+    return ValidateConfig(token_budget=args.token_budget, over_budget=args.over_budget, tokenizer=args.tokenizer,
+                          near_dup_threshold=args.near_dup_threshold, timeout_s=args.timeout,
+                          check_traces=not args.no_trace_check)
+
+
 def cmd_families(args: argparse.Namespace) -> int:
     """Print each family and one example caption."""
     import random
@@ -100,12 +111,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
            f"parameters write the p5.js code, captions (English and Japanese) and instructions; edit turns come "
            f"from parameter changes.")
     if not args.no_render:
-        from .validate import ValidateConfig, validate_rows
         from .augment import add_derived_rows
+        from .validate import validate_rows
 
-        cfg = ValidateConfig(token_budget=args.token_budget, over_budget=args.over_budget, tokenizer=args.tokenizer,
-                             near_dup_threshold=args.near_dup_threshold, timeout_s=args.timeout)
-        rows, report = validate_rows(rows, cfg)
+        rows, report = validate_rows(rows, _validate_config(args))
         extra["validation"] = report.counts
         extra["over_budget_ids"] = report.flagged
         rows += add_derived_rows(rows, seed=args.seed, sketch_fraction=args.sketch_fraction,
@@ -124,12 +133,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Validate an existing dataset and save the kept rows."""
     from .io import save_dataset
     from .synth import split_rows
-    from .validate import ValidateConfig, validate_rows
+    from .validate import validate_rows
 
     src = Path(args.src)
     out = Path(args.out) if args.out else src.with_name(src.name + "-valid")
-    cfg = ValidateConfig(token_budget=args.token_budget, over_budget=args.over_budget, tokenizer=args.tokenizer,
-                         near_dup_threshold=args.near_dup_threshold, timeout_s=args.timeout)
+    cfg = _validate_config(args)
     splits = _load_splits(src)
     kept: dict[str, list[dict]] = {}
     counts: dict[str, int] = {}

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from .classify import ClassifyConfig, classify_mask
 from .describe import describe_annotations, describe_layout
-from .extract import ExtractConfig, segment
+from .extract import ExtractConfig, segment, split_attached
 from .ground import GroundConfig, ground
 from .inputs import InputLimits, Strokes, read_strokes
 from .types import SketchError, StrokeGroup
@@ -44,7 +44,7 @@ class _Mapping:
     origin: tuple[float, float] = (0.0, 0.0)
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
-        return ((x - self.origin[0]) * self.sx + self.ox, (y - self.origin[1]) * self.sy + self.oy)
+        return (float((x - self.origin[0]) * self.sx + self.ox), float((y - self.origin[1]) * self.sy + self.oy))
 
 
 @dataclass
@@ -145,6 +145,8 @@ def analyze(value: Any, figure_size: tuple[int, int] | None = None, trace: Seque
     blobs, f = segment(strokes, config.extract)
     long_side = max(strokes.alpha.shape) / f
     letter_side = config.extract.letter_side_frac * long_side
+    # Text marks are letters, never split; anything else may be a loop with strokes attached to it.
+    blobs = [p for b in blobs for p in (split_attached(b) if b.components == 1 else [b])]
     raw = []
     for b in blobs:
         shape = classify_mask(b.mask, b.components, letter_side, config.classify)

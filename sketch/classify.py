@@ -338,8 +338,12 @@ def _open_kind(coords: np.ndarray, path: list[int], pts: np.ndarray, plen: float
     if post <= 0.5 * shaft and 0.3 * post <= b_len <= 3.0 * post + 2 * width and b_len <= 0.8 * shaft:
         at = int(np.searchsorted(arc, a_star))
         at = min(at, len(pts) - 1)
-        tip = pts[at]
         tail = pts[-1] if frac < 0.5 else pts[0]
+        # Thick barbs meet below the apex: the tip is the skeleton point reaching furthest along the shaft.
+        u = pts[at] - tail
+        u = u / max(float(np.hypot(*u)), 1e-9)
+        near = coords[np.hypot(*(coords - pts[at]).T) <= post + b_len + 2 * width]
+        tip = near[int(((near - tail) @ u).argmax())] if len(near) else pts[at]
         shaft_pts = pts[at:] if frac < 0.5 else pts[:at + 1]
         shaft_pts = shaft_pts[::-1] if frac < 0.5 else shaft_pts
         return Shape("arrow", _simplify(shaft_pts, 1.0), tail=tuple(tail), head=tuple(tip), skeleton_len=sk_len)

@@ -10,7 +10,7 @@ from scipy import ndimage
 from .inputs import Strokes
 from .types import SketchError
 
-__all__ = ["ExtractConfig", "Blob", "segment"]
+__all__ = ["ExtractConfig", "Blob", "segment", "split_attached"]
 
 
 @dataclass(frozen=True)
@@ -203,3 +203,52 @@ def _merge_letters(slices: list[tuple[slice, slice]], letter_side: float, gap: f
     for i in range(n):
         out.setdefault(find(i), []).append(i)
     return list(out.values())
+
+
+def _largest_hole(mask: np.ndarray) -> np.ndarray | None:
+    """The largest enclosed hole of a mask, or None."""
+    holes = ndimage.binary_fill_holes(mask) & ~mask
+    lab, n = ndimage.label(holes)
+    if n == 0:
+        return None
+    sizes = ndimage.sum_labels(holes, lab, index=np.arange(1, n + 1))
+    return lab == (int(np.argmax(sizes)) + 1)
+
+
+def split_attached(blob: Blob, depth: int = 0) -> list[Blob]:
+    """Separate strokes attached to a closed loop (a box with its arrows) into their own groups."""
+    m = blob.mask
+    ink = float(m.sum())
+    hole = _largest_hole(m)
+    if hole is None or hole.sum() < max(0.3 * ink, 10) or depth > 3:
+        return [blob]
+    # Stroke width from area over centre-line length of the loop: ring area ≈ perimeter × width.
+    per = max(float((hole ^ ndimage.binary_erosion(hole)).sum()), 1.0)
+    width = max(1.0, min(ink / per, 12.0))
+    ring = m & ndimage.binary_dilation(hole, iterations=int(math.ceil(width)) + 1)
+    rest = m & ~ring
+    lab, n = ndimage.label(rest, structure=np.ones((3, 3), int))
+    if n == 0:
+        return [blob]
+    span = max(m.shape)
+    pieces: list[Blob] = []
+    keep_ring = ring.copy()
+    for i, sl in enumerate(ndimage.find_objects(lab)):
+        part = lab[sl] == i + 1
+        ext = max(part.shape)
+        if ext < max(6 * width, 0.2 * span) or part.sum() < 4 * width * width:
+            keep_ring[sl] |= part   # an overshoot or a wobble of the loop itself
+            continue
+        share = part.sum() / ink
+        pieces.append(Blob(part, blob.y0 + sl[0].start, blob.x0 + sl[1].start, blob.colour, 1, blob.layer,
+                           int(round(blob.ink_full * share))))
+    if not pieces:
+        return [blob]
+    ys, xs = np.nonzero(keep_ring)
+    y0, x0 = int(ys.min()), int(xs.min())
+    loop = Blob(keep_ring[y0:ys.max() + 1, x0:xs.max() + 1], blob.y0 + y0, blob.x0 + x0, blob.colour, 1, blob.layer,
+                int(round(blob.ink_full * keep_ring.sum() / ink)))
+    out = [loop]
+    for p in pieces:
+        out += split_attached(p, depth + 1)
+    return out

@@ -269,8 +269,9 @@ def _gen_freehand(calls: list[Any], rng: np.random.Generator, size: tuple[int, i
     ang = rng.uniform(0, 2 * math.pi)
     length = rng.uniform(90, 0.6 * min(w, h))
     t = np.linspace(0, 1, 80)
-    amp = rng.uniform(0.12, 0.25) * length
-    waves = rng.uniform(1.0, 2.2)
+    # Gentle bends: a curve with many tight waves reads as a scribble (cross-out), to people and to analyze().
+    amp = rng.uniform(0.08, 0.2) * length
+    waves = rng.uniform(0.5, 1.5)
     along = np.array([math.cos(ang), math.sin(ang)])
     side = np.array([-along[1], along[0]])
     pts = start + np.outer(t * length, along) + np.outer(amp * np.sin(2 * math.pi * waves * t), side)

@@ -41,3 +41,33 @@ def mlp_scene(size: tuple[int, int] = (400, 400)) -> tuple[Image.Image, list[Fak
     trace.append(FakeCall("text", ["Network title", round(w / 2), round(h * 0.08)], 31,
                           (w * 0.35, h * 0.06 - 2, w * 0.65, h * 0.06 + 12), "text", "Network title"))
     return im, trace
+
+
+def stroke_layer(paths: list[list[tuple[float, float]]], size: tuple[int, int], width: float = 5.0,
+                 colour: tuple[int, int, int] = (220, 30, 30), layer: Image.Image | None = None) -> Image.Image:
+    """Transparent RGBA layer with the given pen paths drawn on it (round joints)."""
+    im = layer if layer is not None else Image.new("RGBA", size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    col = colour + (255,)
+    for p in paths:
+        d.line(p, fill=col, width=int(width), joint="curve")
+        r = width / 2
+        for x, y in (p[0], p[-1]):
+            d.ellipse([x - r, y - r, x + r, y + r], fill=col)
+    return im
+
+
+def ellipse_path(cx: float, cy: float, a: float, b: float, n: int = 90, sweep: float = 6.5) -> list[tuple[float, float]]:
+    """An ellipse drawn as one pen path, slightly overshooting like a hand does."""
+    import math
+    return [(cx + a * math.cos(sweep * k / n), cy + b * math.sin(sweep * k / n)) for k in range(n + 1)]
+
+
+def editor_value(background: Image.Image, layer: Image.Image) -> dict:
+    """A Gradio ImageEditor-like value from a background and one stroke layer."""
+    import numpy as np
+    bg = background.convert("RGBA")
+    if bg.size != layer.size:
+        bg = bg.resize(layer.size)
+    comp = Image.alpha_composite(bg, layer)
+    return {"background": np.asarray(bg), "layers": [np.asarray(layer)], "composite": np.asarray(comp)}

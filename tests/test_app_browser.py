@@ -204,7 +204,7 @@ def test_download_export(page):
     _canvas_stats(page)
     _tab(page, "Export")
     page.click("#export-btn")
-    link = page.locator("#export-files a", has_text="offline.zip")
+    link = page.locator("#export-files a[download$=\"_offline.zip\"]")
     link.wait_for(timeout=LONG)
     with page.expect_download(timeout=LONG) as info:
         link.click()

@@ -19,7 +19,6 @@ from dataset.families import FAMILIES
 from dataset.schema import COLUMNS
 from dataset.synth import make_rows, split_rows
 from dataset.tokens import approx_tokens, load_counter
-
 from tests._dataset_util import SAMPLE_DIR, FakeTeachers, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,9 +278,8 @@ def _sketch_available() -> bool:
 @needs_render
 @pytest.mark.skipif(not _sketch_available(), reason="sketch.synth is not importable")
 def test_annotation_edits_mark_what_the_edit_changes():
-    from render import render_many
-
     from dataset.annotate import annotation_rows, changed_calls
+    from render import render_many
 
     rows = make_rows(24, seed=5, edit_fraction=1.0, families=["mlp", "bar_chart", "encoder_decoder"])
     made = annotation_rows(rows, seed=1, fraction=1.0)
@@ -402,8 +400,8 @@ def test_translate_survives_failures_and_slow_answers(tmp_path):
         # Broken code and code-less answers fail for good; a dead endpoint leaves rows for the next run.
         stats = _run_translate(tmp_path / "b", url, "broken", "chatty", extra=("--limit", "4"))
         assert stats["failures"] == {"render_failed": 4}
-        from dataset.translate import TranslateConfig, translate
         from dataset.teachers import ClientConfig, parse_teacher
+        from dataset.translate import TranslateConfig, translate
 
         summary = translate(TranslateConfig(source=str(SAMPLE_DIR), teachers=[parse_teacher(f"{url}=down")],
                                             out=tmp_path / "d", limit=3,

@@ -400,6 +400,28 @@ def test_presets_table_and_adapter_resolution(tmp_path):
     assert resolve_adapter_dir(str(tmp_path)) == tmp_path
 
 
+def test_default_preset_uses_the_trained_adapter_only_when_it_exists(monkeypatch, tmp_path):
+    import model.embedded
+    import model.hf
+    import model.loader
+
+    seen = []
+    monkeypatch.setattr(model.hf, "load_transformers", lambda src, **kw: seen.append((src, kw)) or "gen")
+    monkeypatch.setattr(model.embedded, "ensure_embedded_model", lambda: tmp_path / "embedded")
+    monkeypatch.setattr(model.loader, "_hub_cached", lambda repo: False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(model.loader, "resolve_adapter_dir", lambda p: None)
+    load()
+    assert seen[-1][0] == str(tmp_path / "embedded") and seen[-1][1]["adapter"] is None
+    assert seen[-1][1]["name"] == "qwen2.5-coder-0.5b"
+    monkeypatch.setattr(model.loader, "resolve_adapter_dir", lambda p: tmp_path / "trained")
+    load("qwen2.5-coder-0.5b", temperature=0.2)
+    assert seen[-1][1]["adapter"] == {"qwen2.5-coder-0.5b-figures": str(tmp_path / "trained")}
+    assert seen[-1][1]["settings"].temperature == 0.2
+    load("qwen2.5-coder-0.5b", adapter=False)
+    assert seen[-1][1]["adapter"] is None
+
+
 # ----------------------------------------------------------------------------- vision
 @pytest.fixture(scope="module")
 def tiny_vl(tmp_path_factory):

@@ -636,3 +636,12 @@ def test_regular_sketches_reuse_the_page_without_reloading(one_page_pool):
     for _ in range(5):
         assert one_page_pool.render(code).status == "ok"
     assert one_page_pool.stats["reloads"] == reloads
+
+
+def test_sketch_replacing_builtins_does_not_break_the_next_one(one_page_pool):
+    probe = "function setup() { createCanvas(20, 20); background(0, 0, 255); circle(10, 10, 6); }"
+    fresh = one_page_pool.render(probe, fresh=True)
+    r = one_page_pool.render("window.Promise = null;\nJSON.stringify = () => 'x';\nfunction setup() {\n"
+                             "  createCanvas(20, 20);\n  background(0);\n  circle(3, 3, 3);\n}\n")
+    assert r.status == "ok"
+    assert one_page_pool.render(probe).png == fresh.png

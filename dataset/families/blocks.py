@@ -4,8 +4,20 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
-    expect_texts, hex_of, p5_program, pick_color
+from ._base import (
+    ARROW_FN,
+    Edit,
+    Family,
+    calls,
+    color_iro,
+    color_ja,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+)
 
 _BOX_FN = """function drawBox(label, cx, cy, w, h, c) {
   stroke(40);

@@ -5,8 +5,19 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import CANVASES, Edit, Family, calls, color_iro, copy_params, expect_count, expect_texts, hex_of, \
-    p5_program, pick_color
+from ._base import (
+    CANVASES,
+    Edit,
+    Family,
+    calls,
+    color_iro,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+)
 
 # Category sets a chart can show: (English axis name, Japanese axis name, categories).
 _CATEGORIES = [
@@ -158,10 +169,10 @@ class BarChart(Family):
         vals = ", ".join(map(str, p["values"]))
         en = [f"Draw a bar chart with values {vals} for {', '.join(cats)}.",
               f"Make a {p['color']} bar chart of {n} bars: {vals}.",
-              f"Plot these numbers as bars: " + ", ".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
+              "Plot these numbers as bars: " + ", ".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
         ja = [f"{', '.join(cats)}の値が{vals}の棒グラフを描いて",
               f"{color_iro(p['color'])}の棒グラフを作って。値は{vals}。",
-              f"次の値を棒グラフにしてください：" + "、".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
+              "次の値を棒グラフにしてください：" + "、".join(f"{c}={v}" for c, v in zip(cats, p["values"]))]
         return en, ja
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
@@ -482,12 +493,12 @@ class Pie(Family):
 
     def caption(self, p: dict) -> tuple[str, str]:
         total = sum(p["values"])
-        parts = ", ".join(f"{l} {round(100 * v / total)}%" for l, v in zip(p["labels"], p["values"]))
+        parts = ", ".join(f"{name} {round(100 * v / total)}%" for name, v in zip(p["labels"], p["values"]))
         kind_en, kind_ja = ("donut chart", "ドーナツグラフ") if p["donut"] else ("pie chart", "円グラフ")
         return f"A {kind_en} with {len(p['values'])} slices: {parts}.", f"{len(p['values'])}つの区分（{parts}）の{kind_ja}。"
 
     def instructions(self, p: dict) -> tuple[list[str], list[str]]:
-        data = ", ".join(f"{l}={v}" for l, v in zip(p["labels"], p["values"]))
+        data = ", ".join(f"{name}={v}" for name, v in zip(p["labels"], p["values"]))
         kind_en, kind_ja = ("donut chart", "ドーナツグラフ") if p["donut"] else ("pie chart", "円グラフ")
         en = [f"Draw a {kind_en} of {data}.", f"Make a {kind_en} showing the share of {', '.join(p['labels'])}.",
               f"Visualise these proportions as a {kind_en}: {data}" + (" (show percentages)" if p["percent"] else "")]

@@ -4,8 +4,20 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
-    expect_texts, hex_of, p5_program, pick_color
+from ._base import (
+    ARROW_FN,
+    Edit,
+    Family,
+    calls,
+    color_iro,
+    color_ja,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+)
 
 _ORD_EN = ["first", "second", "third", "fourth"]
 _ORD_JA = ["1つ目", "2つ目", "3つ目", "4つ目"]

@@ -5,8 +5,22 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, calls, color_iro, color_ja, copy_params, expect_count, \
-    expect_texts, hex_of, p5_program, pick_color, texts
+from ._base import (
+    ARROW_FN,
+    CANVASES,
+    Edit,
+    Family,
+    calls,
+    color_iro,
+    color_ja,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+    texts,
+)
 
 _FLOWS = [
     (["Load data", "Clean data", "Train model", "Evaluate"], "Accuracy > 90%?", 2, "データ読み込みから評価までの機械学習"),
@@ -525,7 +539,7 @@ class StateMachine(Family):
               + ", ".join(f"q{i}" for i in p["loops"]) if p["loops"] else "") + ".",
               f"Make a state machine diagram with {p['n']} states where q0 is the start state and "
               + ", ".join(f"q{i}" for i in p["accepting"]) + " accept.",
-              f"Illustrate an automaton: states in a row, double circles for accepting states."]
+              "Illustrate an automaton: states in a row, double circles for accepting states."]
         ja = [f"{p['n']}状態のDFAを描いて。遷移は{trans}" + (f"、{'・'.join(f'q{i}' for i in p['loops'])}に"
               f"{p['loop_symbol']}の自己ループ" if p["loops"] else "") + "。",
               f"q0を開始状態、{'・'.join(f'q{i}' for i in p['accepting'])}を受理状態とする{p['n']}状態の状態遷移図を作って",

@@ -5,8 +5,23 @@ import math
 import random
 from typing import Any, Sequence
 
-from ._base import ARROW_FN, CANVASES, Edit, Family, Raw, calls, color_iro, color_ja, copy_params, \
-    expect_count, expect_texts, hex_of, p5_program, pick_color, texts
+from ._base import (
+    ARROW_FN,
+    CANVASES,
+    Edit,
+    Family,
+    Raw,
+    calls,
+    color_iro,
+    color_ja,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+    texts,
+)
 
 # name: (label, JS body, x range, y range, Japanese name)
 _FUNCS: dict[str, tuple[str, str, tuple[float, float], tuple[float, float], str]] = {
@@ -134,7 +149,7 @@ class FunctionPlot(Family):
         labels = [_FUNCS[f][0] for f in p["funcs"]]
         en = f"A plot of y = {' and y = '.join(labels)} for x from {x0} to {x1}, with labelled axes" + \
              (" and a grid." if p["grid"] else ".")
-        ja = f"x = {x0}〜{x1}における" + "と".join(f"y = {l}" for l in labels) + "のグラフ（目盛り付きの軸" + \
+        ja = f"x = {x0}〜{x1}における" + "と".join(f"y = {lab}" for lab in labels) + "のグラフ（目盛り付きの軸" + \
              ("、グリッドあり）。" if p["grid"] else "）。")
         return en, ja
 

@@ -4,8 +4,19 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from ._base import CANVASES, Edit, Family, calls, color_ja, copy_params, expect_count, expect_texts, hex_of, \
-    p5_program, pick_color
+from ._base import (
+    CANVASES,
+    Edit,
+    Family,
+    calls,
+    color_ja,
+    copy_params,
+    expect_count,
+    expect_texts,
+    hex_of,
+    p5_program,
+    pick_color,
+)
 
 _ORD_EN = ["first", "second", "third", "fourth"]
 _ORD_JA = ["1つ目", "2つ目", "3つ目", "4つ目"]
@@ -137,15 +148,15 @@ class MLP(Family):
         out: list[Edit] = []
         s = p["layers"]
         hidden = list(range(1, len(s) - 1))
-        for l in hidden:
-            k = rng.choice([v for v in range(2, 9) if v != s[l]])
+        for layer in hidden:
+            k = rng.choice([v for v in range(2, 9) if v != s[layer]])
             q = copy_params(p)
-            q["layers"][l] = k
+            q["layers"][layer] = k
             if len(hidden) == 1:
                 out.append(Edit(q, f"Make the hidden layer {k} units.", f"中間層を{k}ユニットにして"))
             else:
-                out.append(Edit(q, f"Make the {_ORD_EN[l - 1]} hidden layer {k} units.",
-                                f"{_ORD_JA[l - 1]}の中間層を{k}ユニットにして"))
+                out.append(Edit(q, f"Make the {_ORD_EN[layer - 1]} hidden layer {k} units.",
+                                f"{_ORD_JA[layer - 1]}の中間層を{k}ユニットにして"))
         k = rng.choice([v for v in range(2, 9) if v != s[0]])
         q = copy_params(p)
         q["layers"][0] = k

@@ -20,6 +20,7 @@
     remove: EventTarget.prototype.removeEventListener,
     consoleError: console.error,
     now: performance.now.bind(performance),
+    Promise: window.Promise,  // the sketch may replace window.Promise; the harness keeps its own
   };
   const LIFECYCLE = ['preload', 'setup', 'draw'];
   const HANDLERS = ['mousePressed', 'mouseReleased', 'mouseClicked', 'mouseMoved', 'mouseDragged', 'mouseWheel',
@@ -532,9 +533,9 @@
     return { hasCanvas: true, width: w, height: h, blank: blank, png: withPng ? scratch.toDataURL('image/png') : null };
   }
 
-  function sleep(ms) { return new Promise(r => O.setTimeout(r, ms)); }
+  function sleep(ms) { return new O.Promise(r => O.setTimeout(r, ms)); }
 
-  let S_capture_ms = 0;
+  let captureMs = 0;  // opts.profile: where a render's time goes
   async function run(code, id, opts) {
     const t0 = O.now();
     opts = opts || {};
@@ -564,7 +565,7 @@
           recordError('The program defines no setup() or draw() function and creates no p5 instance.', null);
         }
       }
-      if (!ready()) await new Promise(r => { S.resolve = r; wake(); });
+      if (!ready()) await new O.Promise(r => { S.resolve = r; wake(); });
       if (opts.settleMs) {  // async work (promises, fetch) may still fail: give it a moment to report
         await sleep(opts.settleMs);
       }
@@ -574,7 +575,7 @@
       } else {
         const tcap = O.now();
         const c = capture(S.main, opts.png !== false);
-        S_capture_ms = O.now() - tcap;
+        captureMs = O.now() - tcap;
         if (!c.hasCanvas) {
           out.status = 'blank';
           out.error = 'The sketch has no canvas.';
@@ -596,7 +597,7 @@
     } finally {
       const tc = O.now();
       if (opts.cleanup !== false) out.dirty = cleanup();
-      if (opts.profile) out.profile = { total: O.now() - t0, cleanup: O.now() - tc, capture: S_capture_ms };
+      if (opts.profile) out.profile = { total: O.now() - t0, cleanup: O.now() - tc, capture: captureMs };
     }
     // One string crosses the protocol much faster than a tree of objects (the trace can hold thousands).
     return JSON.stringify(out);

@@ -1,0 +1,320 @@
+"""Sketch understanding: primitives, coordinate mapping, grounding to draw calls, description, bad input."""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sketch import KINDS, SketchError, analyze
+from sketch.describe import line_ranges
+from sketch.synth import SynthConfig, make_sketch
+
+from _sketch_util import FakeCall, editor_value, ellipse_path, mlp_scene, stroke_layer
+
+SIZE = (400, 400)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return mlp_scene(SIZE)
+
+
+def _one(scene, paths, width=5.0, colour=(220, 30, 30), scale=1):
+    """Analyse a single mark drawn (in figure coordinates) on a pad `scale` times the figure size."""
+    bg, trace = scene
+    pad = (SIZE[0] * scale, SIZE[1] * scale)
+    paths = [[(x * scale, y * scale) for x, y in p] for p in paths]
+    layer = stroke_layer(paths, pad, width * scale, colour)
+    return analyze(editor_value(bg, layer), figure_size=SIZE, trace=trace)
+
+
+def _lasso(cx, cy, a, b, k=4, amp=0.4, n=160):
+    pts = []
+    for i in range(n + 4):
+        t = 2 * math.pi * i / n
+        r = 1 + amp * (0.5 + 0.5 * math.sin(k * t))
+        pts.append((cx + a * r * math.cos(t), cy + b * r * math.sin(t)))
+    return pts
+
+
+# Each primitive ------------------------------------------------------------------------------------------
+
+def test_circle_around_loop_nodes_grounds_to_their_line(scene):
+    a = _one(scene, [ellipse_path(320, 220, 42, 88)])
+    assert [g.kind for g in a.groups] == ["circle"]
+    assert a.groups[0].lines == [16]
+    text = a.describe()
+    assert "circled the 2 circles drawn at line 16 (`circle(320, 170, 32)` ×2)" in text
+
+
+def test_rectangle_around_a_column(scene):
+    a = _one(scene, [[(55, 120), (105, 120), (105, 318), (55, 318), (55, 118)]])
+    assert [g.kind for g in a.groups] == ["rectangle"]
+    assert a.groups[0].lines == [14]
+    assert "drew a box around the 3 circles drawn at line 14" in a.describe()
+
+
+def test_irregular_lasso_is_a_selection(scene):
+    a = _one(scene, [_lasso(200, 220, 42, 100)])
+    assert [g.kind for g in a.groups] == ["selection"]
+    assert a.groups[0].lines == [15]
+
+
+def test_arrow_has_direction_and_grounded_tail(scene):
+    tail, head = (338, 166), (385, 70)
+    ang = math.atan2(head[1] - tail[1], head[0] - tail[0])
+    barbs = [(head[0] - 22 * math.cos(ang + s), head[1] - 22 * math.sin(ang + s)) for s in (0.5, -0.5)]
+    a = _one(scene, [[tail, head], [barbs[0], head, barbs[1]]])
+    assert [g.kind for g in a.groups] == ["arrow"]
+    g = a.groups[0]
+    assert math.dist(g.head, head) < 10 and math.dist(g.tail, tail) < 10
+    assert g.lines == [16]
+    assert "drew an arrow from the circle drawn at line 16 (`circle(320, 170, 32)`) toward (3" in a.describe()
+
+
+def test_straight_line_between_two_nodes(scene):
+    a = _one(scene, [[(97, 153), (183, 146)]], width=4)
+    assert [g.kind for g in a.groups] == ["line"]
+    assert a.groups[0].lines == [14, 15]
+    assert "drew a line from the circle drawn at line 14" in a.describe()
+
+
+def test_x_over_text_is_a_cross_out(scene):
+    a = _one(scene, [[(135, 14), (265, 44)], [(265, 14), (135, 44)]])
+    assert [g.kind for g in a.groups] == ["cross_out"]
+    assert a.groups[0].lines == [31]
+    assert 'crossed out the text "Network title" drawn at line 31' in a.describe()
+
+
+def test_scribble_is_a_cross_out(scene):
+    xs = np.linspace(58, 102, 10)
+    zig = [(float(x), 344.0 if i % 2 == 0 else 370.0) for i, x in enumerate(xs)]
+    a = _one(scene, [zig], width=3)
+    assert [g.kind for g in a.groups] == ["cross_out"]
+    assert a.groups[0].lines == [20]
+
+
+def test_gentle_curve_is_freehand(scene):
+    curve = [(20 + 100 * t, 60 + 60 * t + 18 * math.sin(2 * math.pi * t)) for t in np.linspace(0, 1, 40)]
+    a = _one(scene, [curve], width=4)
+    assert [g.kind for g in a.groups] == ["freehand"]
+
+
+def test_handwriting_is_a_text_mark_without_content(scene):
+    glyphs = []
+    for i in range(5):
+        x = 250 + i * 16
+        glyphs += [[(x, 392), (x + 5, 374), (x + 10, 392)], [(x + 2, 384), (x + 8, 384)]]
+    a = _one(scene, glyphs, width=2)
+    assert [g.kind for g in a.groups] == ["text_mark"]
+    g = a.groups[0]
+    assert g.lines == [20]
+    assert "handwritten note (content not read)" in a.describe()
+    assert 245 <= g.bbox[0] <= 252 and g.bbox[2] >= 325
+
+
+# Coordinates ---------------------------------------------------------------------------------------------
+
+def test_larger_pad_maps_back_to_figure_coordinates(scene):
+    small = _one(scene, [ellipse_path(320, 220, 42, 88)], scale=1)
+    big = _one(scene, [ellipse_path(320, 220, 42, 88)], scale=2)
+    assert big.pad_size == (800, 800) and big.figure_size == SIZE
+    assert np.allclose(small.groups[0].bbox, big.groups[0].bbox, atol=4)
+    assert big.groups[0].lines == [16]
+
+
+def test_non_square_pad_scales_each_axis():
+    bg = Image.new("RGB", (400, 200), "white")
+    layer = stroke_layer([[(100, 100), (700, 300)]], (800, 400), 6)
+    a = analyze(editor_value(bg, layer), figure_size=(400, 200), trace=[])
+    g = a.groups[0]
+    assert g.kind == "line"
+    ends = sorted([g.tail, g.head])   # a line has no direction
+    assert math.dist(ends[0], (50, 50)) < 5 and math.dist(ends[1], (350, 150)) < 5
+
+
+def test_blank_pad_is_normalised_and_described_as_layout():
+    pad = Image.new("RGB", (600, 600), "white")
+    layer = stroke_layer([[(100, 100), (300, 100), (300, 200), (100, 200), (100, 98)]], (600, 600), 5, (0, 0, 0))
+    stroke_layer([[(305, 150), (450, 150)], [(432, 138), (452, 150), (432, 162)]], (600, 600), 5, (0, 0, 0), layer)
+    stroke_layer([ellipse_path(500, 150, 40, 40)], (600, 600), 5, (0, 0, 0), layer)
+    img = Image.alpha_composite(pad.convert("RGBA"), layer).convert("RGB")
+    a = analyze(np.asarray(img), figure_size=(400, 400), blank_pad=True)
+    kinds = sorted(g.kind for g in a.groups)
+    assert kinds == ["arrow", "circle", "rectangle"]
+    x0 = min(g.bbox[0] for g in a.groups)
+    x1 = max(g.bbox[2] for g in a.groups)
+    assert 15 <= x0 <= 45 and 355 <= x1 <= 385          # cropped, padded and rescaled to the canvas width
+    text = a.describe()
+    assert "blank pad" in text and "rectangle from" in text
+    arrow_line = next(l for l in text.splitlines() if "arrow from" in l)
+    assert "(at rectangle" in arrow_line and "(at ellipse" in arrow_line
+
+
+# Grounding on real transforms ------------------------------------------------------------------------------
+
+def test_grounding_follows_translate_and_rotate():
+    """The rotated box drawn at line 8 sits where translate/rotate put it; circling it grounds to line 8."""
+    render = pytest.importorskip("render")
+    code = """function setup() {
+  createCanvas(400, 300);
+  background(255);
+  fill(200);
+  rect(20, 20, 40, 40);
+  push();
+  translate(280, 180); rotate(PI / 6);
+  rect(-40, -20, 80, 40);
+  pop();
+  text("label", 30, 250);
+}
+"""
+    try:
+        r = render.render(code)
+    except Exception as e:  # no browser on this machine
+        pytest.skip(f"renderer unavailable: {e}")
+    if not r.ok:
+        pytest.skip(f"renderer unavailable: {r.status} {r.error}")
+    rotated = [c for c in r.trace if c.fn == "rect" and c.line == 8]
+    assert rotated and rotated[0].bbox[0] > 200          # boxed after the transform
+    layer = stroke_layer([ellipse_path(280, 180, 75, 60)], (400, 300), 5)
+    a = analyze(editor_value(r.image, layer), figure_size=(400, 300), trace=r.trace)
+    assert [g.kind for g in a.groups] == ["circle"]
+    assert a.groups[0].lines == [8]
+    assert "line 8" in a.describe()
+
+
+def test_grounding_with_duck_typed_rotated_calls():
+    """Any object with DrawCall's fields works; boxes are taken as already transformed."""
+    bg = Image.new("RGB", (300, 300), "white")
+    trace = [FakeCall("rect", [-20, -10, 40, 20], 12, (180, 60, 240, 120)),   # after translate+rotate
+             FakeCall("ellipse", [60, 200, 40, 40], 15, (40, 180, 80, 220))]
+    layer = stroke_layer([[(150, 200), (88, 200)], [(104, 190), (88, 200), (104, 210)],
+                          ellipse_path(210, 90, 50, 50)], (300, 300), 4)
+    a = analyze(editor_value(bg, layer), figure_size=(300, 300), trace=trace)
+    by_kind = {g.kind: g for g in a.groups}
+    assert set(by_kind) == {"arrow", "circle"}
+    assert by_kind["circle"].lines == [12]
+    assert by_kind["arrow"].lines == [15] and by_kind["arrow"].matches.get("to")
+
+
+# Several marks -------------------------------------------------------------------------------------------
+
+def test_several_groups_in_one_sketch(scene):
+    bg, trace = scene
+    layer = stroke_layer([ellipse_path(320, 220, 42, 88)], SIZE, 5, (220, 30, 30))
+    stroke_layer([[(135, 14), (265, 44)], [(265, 14), (135, 44)]], SIZE, 4, (30, 140, 40), layer)
+    stroke_layer([[(97, 153), (183, 146)]], SIZE, 4, (30, 60, 220), layer)
+    a = analyze(editor_value(bg, layer), figure_size=SIZE, trace=trace)
+    got = {g.kind: g.lines for g in a.groups}
+    assert got == {"circle": [16], "cross_out": [31], "line": [14, 15]}
+    assert [g.order for g in a.groups] == [0, 1, 2]
+    text = a.describe()
+    assert text.startswith("The user drew 3 marks") and text.count("\n") == 3
+    assert a.lines == [14, 15, 16, 31]
+    png = Image.open(io.BytesIO(a.overlay_png))
+    assert png.size == SIZE
+
+
+def test_composite_only_value_still_finds_strokes(scene):
+    bg, trace = scene
+    value = editor_value(bg, stroke_layer([ellipse_path(320, 220, 42, 88)], SIZE, 5))
+    value["layers"] = []
+    a = analyze(value, figure_size=SIZE, trace=trace)
+    assert a.source == "composite"
+    assert [g.kind for g in a.groups] == ["circle"] and a.groups[0].lines == [16]
+
+
+def test_without_trace_positions_only(scene):
+    bg, _ = scene
+    a = analyze(editor_value(bg, stroke_layer([ellipse_path(320, 220, 42, 88)], SIZE, 5)), figure_size=SIZE)
+    assert a.groups[0].lines == []
+    assert "no draw trace" in a.describe()
+
+
+def test_line_ranges_phrasing():
+    assert line_ranges([15, 14, 20]) == "lines 14–15, 20"
+    assert line_ranges([7]) == "line 7"
+
+
+# Empty and hostile input -----------------------------------------------------------------------------------
+
+def test_all_transparent_layer_is_refused(scene):
+    bg, trace = scene
+    empty = np.zeros((400, 400, 4), np.uint8)
+    with pytest.raises(SketchError, match="empty"):
+        analyze({"background": np.asarray(bg), "layers": [empty], "composite": None}, SIZE, trace)
+    with pytest.raises(SketchError, match="empty"):
+        analyze({"background": np.asarray(bg), "layers": [empty], "composite": np.asarray(bg)}, SIZE, trace)
+
+
+def test_near_empty_sketch_is_refused(scene):
+    bg, trace = scene
+    layer = np.zeros((400, 400, 4), np.uint8)
+    layer[200:203, 200:203] = 255
+    with pytest.raises(SketchError, match="nearly empty"):
+        analyze({"background": np.asarray(bg), "layers": [layer], "composite": None}, SIZE, trace)
+
+
+def test_absurdly_large_input_is_refused_before_decoding():
+    huge = np.broadcast_to(np.zeros((1, 1, 4), np.uint8), (20000, 20000, 4))   # no memory behind it
+    with pytest.raises(SketchError, match="too large"):
+        analyze(huge, (400, 400), blank_pad=True)
+    buf = io.BytesIO()
+    Image.new("L", (9000, 10)).save(buf, format="PNG")
+    with pytest.raises(SketchError, match="too large"):
+        analyze(buf.getvalue(), (400, 400), blank_pad=True)
+
+
+@pytest.mark.parametrize("bad", [
+    b"\x89PNG\r\n\x1a\n garbage bytes",
+    b"",
+    "/nonexistent/sketch.png",
+    np.zeros((10, 10, 4), np.complex64),
+    np.full((50, 50, 3), np.nan, np.float32),
+    np.zeros((3, 50, 50, 3), np.uint8),
+    12345,
+    {"background": "not-a-file.png", "layers": [], "composite": None},
+])
+def test_unreadable_input_gives_a_clear_message(bad):
+    with pytest.raises(SketchError) as e:
+        analyze(bad, (400, 400))
+    assert isinstance(e.value, ValueError) and len(str(e.value)) > 10
+
+
+def test_other_dtypes_and_grayscale_are_accepted():
+    pad = np.ones((300, 300), np.float64)                  # grayscale, floats in [0, 1]
+    pad[148:153, 40:260] = 0.0
+    a = analyze(pad, (300, 300), blank_pad=True)
+    assert [g.kind for g in a.groups] == ["line"]
+    pad16 = (np.ones((300, 300, 3)) * 65535).astype(np.uint16)
+    pad16[148:153, 40:260] = 0
+    assert [g.kind for g in analyze(pad16, (300, 300), blank_pad=True).groups] == ["line"]
+
+
+# Synthetic generator ---------------------------------------------------------------------------------------
+
+def test_synth_sketch_has_ground_truth_and_is_reproducible(scene):
+    bg, trace = scene
+    a = make_sketch(bg, trace, np.random.default_rng(7), SynthConfig(), kinds=["circle", "arrow"])
+    b = make_sketch(bg, trace, np.random.default_rng(7), SynthConfig(), kinds=["circle", "arrow"])
+    assert [g.kind for g in a.groups] == [g.kind for g in b.groups]
+    assert np.array_equal(a.value["composite"], b.value["composite"])
+    valid = {c.line for c in trace}
+    assert a.groups and all(set(g.lines) <= valid for g in a.groups)
+    pad = a.pad_size
+    assert a.value["composite"].shape[:2] == (pad[1], pad[0])
+    res = analyze(a.value, figure_size=a.figure_size, trace=trace)
+    assert res.groups
+
+
+def test_synth_covers_every_kind(scene):
+    bg, trace = scene
+    rng = np.random.default_rng(3)
+    seen = set()
+    for k in KINDS:
+        s = make_sketch(bg, trace, rng, SynthConfig(), kinds=[k])
+        seen |= {g.kind for g in s.groups}
+    assert seen == set(KINDS)
