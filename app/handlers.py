@@ -1,6 +1,7 @@
 """Handlers behind the UI, as plain functions over a `Session`: testable without a browser or Gradio."""
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import logging
@@ -9,7 +10,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,11 @@ class Session:
     last_sketch: str | None = None  # the last drawing as the model was told it
     lang: str = "en"  # language of the user's last words, for server-side messages
     pad_rev: int | None = None  # the revision last put on the sketch pad
+
+    def __deepcopy__(self, memo: dict) -> "Session":
+        """gr.State deep-copies the initial session for each visitor: each copy needs its own id."""
+        values = {f.name: copy.deepcopy(getattr(self, f.name), memo) for f in fields(self) if f.name != "sid"}
+        return Session(**values)
 
     def say(self, text: str, title: str | None = None) -> None:
         """Append an assistant chat message (optionally collapsible under a title)."""

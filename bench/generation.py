@@ -1,9 +1,10 @@
 """Generation speed of the embedded default on the CPU: plain fp32 vs faster settings, LoRA, best-of-4.
 
-    .venv/bin/python bench/generation.py [--max-new-tokens 64] [--only baseline,int8,...] [--json out.json]
+    .venv/bin/python bench/generation.py [--max-new-tokens 32] [--rounds 2] [--only bf16,int8,...] [--json out.json]
 
-Every variant answers the same prompt with the same token budget in one run, and the table gives each
-variant's tokens/s and its ratio to the plain fp32 baseline. The LoRA rows use a randomly initialised adapter
+Every variant answers the same prompt with the same token budget in one run, interleaved round by round (the
+order reversed every other round) so that drifting machine load hits all variants alike; the table gives each
+variant's end-to-end tokens/s (prompt processing included) and its ratio to the plain fp32 baseline. The LoRA rows use a randomly initialised adapter
 (rank 16 on every linear layer, the training recipe's shape) because only its cost is measured.
 """
 
@@ -73,71 +74,97 @@ def _make_lora(model_dir: Path, out: Path) -> Path:
     return out
 
 
-def run(max_new_tokens: int, only: set[str] | None) -> list[Row]:
+def _measure(gen, n: int, max_new_tokens: int, temperature: float, generate_kwargs: dict | None = None,
+             threads: int | None = None) -> tuple[float, int]:
+    """One timed call with optional per-call generate options and thread count."""
+    import torch
+
+    saved_kw, saved_threads = dict(gen.generate_kwargs), torch.get_num_threads()
+    if generate_kwargs is not None:
+        gen.generate_kwargs = dict(generate_kwargs)
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _time_generate(gen, n, max_new_tokens, temperature)
+    finally:
+        gen.generate_kwargs = saved_kw
+        torch.set_num_threads(saved_threads)
+
+
+def _interleaved(plan: list[tuple[str, object]], rounds: int, bar) -> dict[str, tuple[float, int]]:
+    """Run each (name, thunk) once per round, reversing the order every other round; mean seconds per name.
+
+    The machine is shared, so load drifts during a run; alternating the order cancels a linear drift.
+    """
+    acc: dict[str, list[tuple[float, int]]] = {name: [] for name, _ in plan}
+    for r in range(rounds):
+        for name, thunk in (plan if r % 2 == 0 else plan[::-1]):
+            bar.set_postfix_str(name)
+            acc[name].append(thunk())
+            bar.update(1)
+    return {k: (sum(s for s, _ in v) / len(v), round(sum(t for _, t in v) / len(v))) for k, v in acc.items()}
+
+
+def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row]:
     """Measure every variant; returns rows in table order."""
     model_dir = ensure_embedded_model()
-    rows: list[Row] = []
     want = (lambda k: only is None or k in only)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-lora-"))
-    # (key, load kwargs, generate n, temperature, note)
-    plain = [
-        ("baseline", dict(), "fp32, default threads, dynamic cache"),
-        ("bf16", dict(dtype="bfloat16"), "bfloat16 weights"),
-        ("int8", dict(quantize="int8"), "dynamic int8 quantisation of Linear layers"),
-        ("static_cache", dict(cache_implementation="static"), "fp32 + static KV cache"),
-        ("threads_1", dict(num_threads=1), "fp32, 1 thread"),
-    ]
-    steps = [k for k, _, _ in plain if want(k)] + [k for k in ("lora", "best_of_4") if want(k)]
-    bar = tqdm(steps, desc="variants", unit="variant")
-    threads = __import__("torch").get_num_threads()
-    for key, kw, note in plain:
-        if not want(key):
-            continue
-        bar.set_postfix_str(key)
-        gen = load(str(model_dir), **kw)
-        _time_generate(gen, 1, 4, 0.0)  # warm-up: first call pays one-off allocation costs
-        s, t = _time_generate(gen, 1, max_new_tokens, 0.0)
-        rows.append(Row(key, s, t, note))
-        del gen
-        gc.collect()
-        if "num_threads" in kw:
-            __import__("torch").set_num_threads(threads)
-        bar.update(1)
-    if want("lora"):
-        bar.set_postfix_str("lora")
-        adapter = _make_lora(model_dir, tmp / "lora-r16")
-        gen = load(str(model_dir))
-        _time_generate(gen, 1, 4, 0.0)
-        s, t = _time_generate(gen, 1, max_new_tokens, 0.0)
-        rows.append(Row("lora_base", s, t, "fp32 base model (same process as the LoRA rows)"))
-        gen.load_adapter(str(adapter), "r16")
-        _time_generate(gen, 1, 4, 0.0)
-        s, t = _time_generate(gen, 1, max_new_tokens, 0.0)
-        rows.append(Row("lora_unmerged", s, t, "rank-16 LoRA on all linear layers, unmerged"))
-        gen.merge()
-        s, t = _time_generate(gen, 1, max_new_tokens, 0.0)
-        rows.append(Row("lora_merged", s, t, "same LoRA merged into the weights"))
-        del gen
-        gc.collect()
-        bar.update(1)
+    mnt = max_new_tokens
+    base = load(str(model_dir))
+    _time_generate(base, 1, 2, 0.0)  # warm-up: the first call pays one-off allocation costs
+    plan: list[tuple[str, object]] = [("baseline", lambda: _measure(base, 1, mnt, 0.0))]
+    notes = {"baseline": "fp32, default threads, dynamic cache"}
+    extra = {}
+    if want("bf16"):
+        extra["bf16"] = load(str(model_dir), dtype="bfloat16")
+        notes["bf16"] = "bfloat16 weights"
+    if want("int8"):
+        extra["int8"] = load(str(model_dir), quantize="int8")
+        notes["int8"] = "dynamic int8 quantisation of the Linear layers"
+    for key, g in extra.items():
+        _time_generate(g, 1, 2, 0.0)
+        plan.append((key, lambda g=g: _measure(g, 1, mnt, 0.0)))
+    if want("static_cache"):
+        plan.append(("static_cache", lambda: _measure(base, 1, mnt, 0.0, {"cache_implementation": "static"})))
+        notes["static_cache"] = "fp32 + static KV cache"
+    if want("threads_1"):
+        plan.append(("threads_1", lambda: _measure(base, 1, mnt, 0.0, threads=1)))
+        notes["threads_1"] = "fp32, 1 thread"
     if want("best_of_4"):
-        bar.set_postfix_str("best_of_4")
-        gen = load(str(model_dir))
-        _time_generate(gen, 1, 4, 0.7)
-        s1, t1 = _time_generate(gen, 1, max_new_tokens, 0.7)
-        rows.append(Row("sample_1", s1, t1, "one sampled candidate (T=0.7)"))
-        s4, t4 = _time_generate(gen, 4, max_new_tokens, 0.7)
-        rows.append(Row("best_of_4_batched", s4, t4, "n=4 in one batched call"))
-        seq_s, seq_t = 0.0, 0
-        for _ in range(4):
-            s, t = _time_generate(gen, 1, max_new_tokens, 0.7)
-            seq_s, seq_t = seq_s + s, seq_t + t
-        rows.append(Row("best_of_4_sequential", seq_s, seq_t, "4 separate calls"))
-        del gen
-        gc.collect()
-        bar.update(1)
+        plan += [("sample_1", lambda: _measure(base, 1, mnt, 0.7)),
+                 ("best_of_4_batched", lambda: _measure(base, 4, mnt, 0.7)),
+                 ("best_of_4_sequential", lambda: tuple(map(sum, zip(*[_measure(base, 1, mnt, 0.7)
+                                                                       for _ in range(4)]))))]
+        notes.update(sample_1="one sampled candidate (T=0.7)", best_of_4_batched="n=4 in one batched call",
+                     best_of_4_sequential="4 separate calls")
+    lora = None
+    total = len(plan) * rounds
+    if want("lora"):
+        lora = load(str(model_dir))
+        lora.load_adapter(str(_make_lora(model_dir, Path(tempfile.mkdtemp(prefix="bench-lora-")) / "r16")), "r16")
+        _time_generate(lora, 1, 2, 0.0)
+        total += 2 * 2 * rounds
+    bar = tqdm(total=total, desc="generations", unit="call")
+    results = _interleaved(plan, rounds, bar)
+    for g in extra.values():
+        del g
+    extra.clear()
+    gc.collect()
+    if lora is not None:
+        # Base vs unmerged, then base vs merged, each interleaved against the same fp32 base model.
+        r1 = _interleaved([("lora_base", lambda: _measure(base, 1, mnt, 0.0)),
+                           ("lora_unmerged", lambda: _measure(lora, 1, mnt, 0.0))], rounds, bar)
+        lora.merge()
+        r2 = _interleaved([("lora_base2", lambda: _measure(base, 1, mnt, 0.0)),
+                           ("lora_merged", lambda: _measure(lora, 1, mnt, 0.0))], rounds, bar)
+        results.update(r1)
+        results.update(r2)
+        notes.update(lora_base="fp32 base, measured alongside the unmerged LoRA",
+                     lora_unmerged="rank-16 LoRA on all linear layers, unmerged",
+                     lora_base2="fp32 base, measured alongside the merged LoRA",
+                     lora_merged="same LoRA merged into the weights")
     bar.close()
-    return rows
+    return [Row(k, s, t, notes.get(k, "")) for k, (s, t) in results.items()]
 
 
 def report(rows: list[Row]) -> str:
@@ -149,9 +176,9 @@ def report(rows: list[Row]) -> str:
         ratio = f"{r.tok_s / base.tok_s:.2f}" if base else "-"
         lines.append(f"| {r.name} | {r.seconds:.1f} | {r.tokens} | {r.tok_s:.2f} | {ratio} | {r.note} |")
     notes = []
-    if "lora_merged" in by and "lora_base" in by:
-        notes.append(f"merged LoRA time / base time: {by['lora_merged'].seconds / by['lora_base'].seconds:.2f} "
-                     f"(unmerged: {by['lora_unmerged'].seconds / by['lora_base'].seconds:.2f})")
+    if "lora_merged" in by:
+        notes.append(f"merged LoRA time / base time: {by['lora_merged'].seconds / by['lora_base2'].seconds:.2f}; "
+                     f"unmerged LoRA time / base time: {by['lora_unmerged'].seconds / by['lora_base'].seconds:.2f}")
     if "best_of_4_batched" in by:
         b4, s1, sq = by["best_of_4_batched"], by["sample_1"], by["best_of_4_sequential"]
         notes.append(f"best-of-4 batched time / one sample: {b4.seconds / s1.seconds:.2f}; "
@@ -164,7 +191,8 @@ def report(rows: list[Row]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--max-new-tokens", type=int, default=64, help="tokens per answer (default 64)")
+    p.add_argument("--max-new-tokens", type=int, default=32, help="tokens per answer (default 32)")
+    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds per variant (default 2)")
     p.add_argument("--only", default="", help="comma-separated subset: baseline,bf16,int8,static_cache,"
                                                "threads_1,lora,best_of_4")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
@@ -174,9 +202,10 @@ def main() -> None:
 
     only = {s.strip() for s in args.only.split(",") if s.strip()} or None
     log.warning("config: %s", vars(args))
-    rows = run(args.max_new_tokens, only)
+    rows = run(args.max_new_tokens, only, args.rounds)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"threads {torch.get_num_threads()}, max_new_tokens {args.max_new_tokens}, greedy unless noted")
+          f"threads {torch.get_num_threads()}, max_new_tokens {args.max_new_tokens}, rounds {args.rounds}, "
+          "greedy unless noted; seconds are means over interleaved rounds")
     print(report(rows))
     if args.json:
         args.json.write_text(json.dumps([dict(asdict(r), tok_s=r.tok_s) for r in rows], indent=1))

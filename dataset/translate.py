@@ -195,7 +195,9 @@ def _settle(rows: list[TikzRow], answers: list[list[tuple[str, Any]]], cfg: Tran
                 if code:
                     cands.append((i, teacher, code, ja))
     unique = list(dict.fromkeys(c[2] for c in cands))
-    results = dict(zip(unique, render_many(unique, lang="p5", timeout_s=cfg.render_timeout_s))) if unique else {}
+    # The draw trace is not needed to choose a candidate; skipping it makes each render cheaper.
+    rendered = render_many(unique, lang="p5", timeout_s=cfg.render_timeout_s, trace=False) if unique else []
+    results = dict(zip(unique, rendered))
     for i, (src, ans) in enumerate(zip(rows, answers)):
         mine = [c for c in cands if c[0] == i]
         errors = [str(r) for _, r in ans if not isinstance(r, str)]

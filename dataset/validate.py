@@ -69,7 +69,7 @@ def code_similarity(a: str, b: str) -> float:
 
 
 def render_codes(codes: Sequence[str], timeout_s: float, batch_size: int = 256,
-                 renderer: Callable[..., list] | None = None) -> dict[str, Any]:
+                 renderer: Callable[..., list] | None = None, trace: bool = True) -> dict[str, Any]:
     """Render each distinct program once (batched, with a progress bar); returns {code: RenderResult}."""
     from tqdm.auto import tqdm
 
@@ -83,7 +83,7 @@ def render_codes(codes: Sequence[str], timeout_s: float, batch_size: int = 256,
     with tqdm(total=len(unique), desc="render", unit="prog") as bar:
         for i in range(0, len(unique), batch_size):
             chunk = unique[i:i + batch_size]
-            for code, res in zip(chunk, renderer(chunk, lang="p5", timeout_s=timeout_s)):
+            for code, res in zip(chunk, renderer(chunk, lang="p5", timeout_s=timeout_s, trace=trace)):
                 out[code] = res
             bar.update(len(chunk))
     return out
@@ -165,7 +165,9 @@ def validate_rows(rows: list[dict[str, Any]], cfg: ValidateConfig | None = None,
 
     # 3. Render the target programs (and the programs being edited), each distinct one once.
     codes = [r["code"] for r in kept_text] + [r["code_before"] for r in kept_text if r.get("code_before")]
-    results = render_codes(codes, cfg.timeout_s, cfg.batch_size, renderer) if codes else {}
+    # Only the trace checks of procedural rows read the draw trace.
+    need_trace = cfg.check_traces and any(r.get("source") == "synth" for r in kept_text)
+    results = render_codes(codes, cfg.timeout_s, cfg.batch_size, renderer, trace=need_trace) if codes else {}
     kept: list[dict[str, Any]] = []
     for row in kept_text:
         res = results[row["code"]]

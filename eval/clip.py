@@ -39,6 +39,9 @@ class ClipEncoder:
         self.batch_size = max(1, int(batch_size))
         self.device = device
         self.progress = False  # tqdm bars over batches (the scorer turns them on)
+        # Metrics ask for the same renders (text↔image and image↔image): encode each image once per process.
+        self._image_cache: dict[str, Any] = {}
+        self.cache_size = 50_000
         self._model = None
         self._tokenizer = None
         self._processor = None
@@ -125,19 +128,26 @@ class ClipEncoder:
                 out.append(torch.nn.functional.normalize(feats.float(), dim=-1).cpu())
         return torch.cat(out)
 
+    def clear_cache(self) -> None:
+        """Forget the image embeddings computed so far."""
+        self._image_cache.clear()
+
     def embed_images(self, images: Sequence[Any]):
-        """Unit-length image embeddings, shape (len(images), d); identical images are encoded once."""
+        """Unit-length image embeddings, shape (len(images), d); an image already seen is not encoded again."""
         import torch
 
         self.load()
         if not images:
             return torch.zeros(0, self._model.config.projection_dim)
+        if len(self._image_cache) + len(images) > self.cache_size:
+            self.clear_cache()
         keys = [_image_key(im) for im in images]
         unique: dict[str, Any] = {}
         for k, im in zip(keys, images):
-            unique.setdefault(k, im.convert("RGB"))
+            if k not in self._image_cache:
+                unique.setdefault(k, im.convert("RGB"))
         ukeys = list(unique)
-        feats_by_key: dict[str, Any] = {}
+        feats_by_key = self._image_cache
         with torch.inference_mode():
             for i in self._batches(len(ukeys), "CLIP images"):
                 chunk = ukeys[i:i + self.batch_size]

@@ -118,7 +118,7 @@ def _simplify(pts: np.ndarray, tol: float, max_pts: int = 48) -> list[tuple[floa
 
 
 def _sharp_turns(pts: np.ndarray, tol: float) -> int:
-    """Direction reversals (turns sharper than 130°) along a simplified path: the zigzag of a scribble."""
+    """Direction reversals (turns sharper than 115°) along a simplified path: the zigzag of a scribble."""
     if len(pts) < 3:
         return 0
     p = _douglas_peucker(pts, tol)
@@ -126,7 +126,7 @@ def _sharp_turns(pts: np.ndarray, tol: float) -> int:
         return 0
     a, b = p[1:-1] - p[:-2], p[2:] - p[1:-1]
     cos = (a * b).sum(1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-9)
-    return int((cos < math.cos(math.radians(130))).sum())
+    return int((cos < math.cos(math.radians(115))).sum())
 
 
 def _min_rect_fill(region: np.ndarray, outline: np.ndarray) -> float:

@@ -42,9 +42,18 @@ SQUARE = """function setup() {
 """
 
 
-def program(instruction: str) -> str:
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="120" viewBox="0 0 200 120">
+  <rect width="200" height="120" fill="white"/>
+  <circle cx="60" cy="60" r="40" fill="FILL"/>
+</svg>
+"""
+
+
+def program(instruction: str, lang: str = "p5") -> str:
     """The fixed program answering an instruction (keywords pick it)."""
     low = instruction.lower()
+    if lang == "svg":
+        return SVG.replace("FILL", "red" if "red" in low else "steelblue")
     if "broken" in low or "壊" in instruction:
         return BROKEN
     if "square" in low or "sketch" in low or "スケッチ" in instruction:
@@ -81,7 +90,7 @@ class ScriptedGenerator:
             self.requests.append(req)
         if self.fail_with is not None:
             raise self.fail_with
-        code = program(req.instruction)
+        code = program(req.instruction, req.lang)
         text = "```javascript\n"
         lines = code.splitlines(keepends=True)
         for i, line in enumerate(lines):
@@ -105,7 +114,7 @@ class ScriptedGenerator:
             self.requests.append(req)
         if self.fail_with is not None:
             raise self.fail_with
-        good = program(req.instruction)
+        good = program(req.instruction, req.lang)
         out = [self._cand(BROKEN, logprob=-0.1)]
         for i in range(1, n):
             out.append(self._cand(good.replace("30);", f"{30 + i * 4});"), logprob=-0.2 - 0.1 * i))

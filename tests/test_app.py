@@ -54,6 +54,16 @@ def test_tree_restore_and_branch_keep_everything():
         tree.restore(99)
 
 
+def test_each_session_copy_gets_its_own_id():
+    import copy
+
+    base = h.Session()
+    a, b = copy.deepcopy(base), copy.deepcopy(base)
+    assert len({base.sid, a.sid, b.sid}) == 3
+    a.tree.add(code="x", lang="p5", instruction="i", source="model", status="ok")
+    assert len(b.tree) == 0 and len(base.tree) == 0
+
+
 # Preview safety (pure)
 
 class _Tags(HTMLParser):
@@ -156,6 +166,20 @@ def test_best_of_n_prefers_rendering_candidates_and_keeps_the_others():
     assert len(s.tree) == 1
     alt = h.use_alternative(s, rev.id, 1)
     assert alt.code == BROKEN and alt.parent == rev.parent and len(s.tree) == 2 and s.tree.get(rev.id).ok
+
+
+def test_svg_target_renders_previews_without_scripts_and_exports(tmp_path):
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.lang = "svg"
+    _say(engine, s, "a blue circle")
+    _say(engine, s, "make it red")
+    rev = s.tree.current
+    assert rev.ok and rev.lang == "svg" and gen.requests[-1].lang == "svg" and 'fill="red"' in rev.code
+    out = preview_iframe(rev.code, rev.lang, "p5.min.js")
+    assert 'sandbox=""' in out and "script-src" not in out
+    files = {p.suffix for p in h.export_current(s, tmp_path)}
+    assert files == {".svg", ".html", ".png"}
 
 
 def test_rank_candidates_uses_clip_when_given():
@@ -349,3 +373,8 @@ def test_two_sessions_see_only_their_own_revisions(served):
     assert "'red'" in a_out[1] and "rect(60, 60, 180, 180)" in b_out[1]
     assert not any("square" in str(m.get("content")) for m in a_out[0])
     assert html.unescape(b_out[2]).count("rect(60, 60, 180, 180)") == 1
+    a_files, _ = a.predict(api_name="/export")
+    b_files, _ = b.predict(api_name="/export")
+    a_js = next(f for f in a_files if str(f).endswith(".js"))
+    b_js = next(f for f in b_files if str(f).endswith(".js"))
+    assert "'red'" in open(a_js).read() and "rect(60, 60, 180, 180)" in open(b_js).read()

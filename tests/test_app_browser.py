@@ -149,6 +149,8 @@ def test_hand_edit_restore_and_branch(page, app_server):
     assert _canvas_stats(page)["w"] == 400
     _ask(page, "make the nodes red")
     _wait_revisions(page, 3)
+    page.wait_for_function("document.querySelector('iframe.figure-preview')?.srcdoc.includes(\"fill('red')\")",
+                           timeout=LONG)
     assert _canvas_stats(page)["red"] > 500
     tree = page.input_value("#rev-tree textarea")
     assert "r2 ← r1 · ok · hand" in tree and "▶ r3 ← r1" in tree  # a branch: r2 is still there

@@ -111,6 +111,23 @@ def test_clip_image_score_identical_is_100_and_different_matches_hand(tiny_clip)
     assert res.summary["clip_image_score_n"] == 3
 
 
+def test_clip_images_are_encoded_once_across_metrics(tiny_clip):
+    enc = ClipEncoder(str(tiny_clip), batch_size=4)
+    enc.load()
+    seen = []
+    original = enc._model.get_image_features
+
+    def counting(pixel_values):
+        seen.append(pixel_values.shape[0])
+        return original(pixel_values=pixel_values)
+
+    enc._model.get_image_features = counting
+    a = enc.embed_images([noise(10), noise(11), noise(10)])
+    b = enc.embed_images([noise(11), noise(12)])
+    assert seen == [2, 1]  # the repeat within a call and the one across calls are not encoded again
+    assert float((a[1] @ b[0])) == pytest.approx(1.0)
+
+
 def test_missing_clip_model_is_a_clear_error(tmp_path):
     from eval.clip import ClipUnavailable
 

@@ -209,6 +209,14 @@ class AnswerOnlyCollator:
             labels[i, :k] = torch.as_tensor(e["labels"])
             mask[i, :k] = 1
         batch = {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        # Other per-token lists (e.g. Qwen-VL's mm_token_type_ids) pad with 0; rows without one are all text.
+        per_token = sorted({k for e in examples for k, v in e.items() if isinstance(v, list)} - set(batch))
+        for key in per_token:
+            t = torch.zeros((len(examples), n), dtype=torch.long)
+            for i, e in enumerate(examples):
+                if key in e:
+                    t[i, :len(e[key])] = torch.as_tensor(e[key])
+            batch[key] = t
         # Image tensors: rows without an image have none, and Qwen-VL takes every image's patches in one stack.
         extra = sorted({k for e in examples for k, v in e.items() if isinstance(v, torch.Tensor)} - set(batch))
         for key in extra:

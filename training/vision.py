@@ -72,4 +72,8 @@ def encode_vision_row(row: dict[str, Any], processor: Any, max_len: int, overlon
         for key in ("pixel_values", "image_grid_thw"):
             if key in enc:
                 ex[key] = enc[key]
+        if "mm_token_type_ids" in enc:
+            # Which tokens are image tokens (for M-RoPE positions); answer tokens are text (0).
+            types = enc["mm_token_type_ids"][0].tolist()
+            ex["mm_token_type_ids"] = types + [0] * (len(ex["input_ids"]) - len(types))
     return ex
