@@ -302,7 +302,8 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
     stop_event = engine.stop_event(session.sid)
     try:
         if not engine.loaded:
-            session.say(message("loading_model", lang))
+            session.say(message("loading_model", lang, model=engine.model_name or "embedded default",
+                                first=message("first_start", lang) if engine.model_name is None else ""))
             yield Update("refresh")
         gen = engine.generator()
         req = build_request(session, instruction, sketch_text, images)
@@ -322,7 +323,7 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
                 if chunk.done:
                     cand = chunk.candidate
                 else:
-                    yield Update("stream", chunk.text)
+                    yield Update("stream", _code_so_far(chunk.text))
             if stop_event.is_set() or cand is None or cand.finish_reason == "cancelled":
                 return  # stopped: the stop handler has told the user
             if not cand.code.strip():
@@ -339,6 +340,17 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
         log.exception("generation failed")
         session.say(message("generation_failed", lang, error=short_error(e)))
         yield Update("refresh")
+
+
+def _code_so_far(text: str) -> str:
+    """The streamed reply as it will look in the code pane: inside its code fence when there is one."""
+    start = text.find("```")
+    if start < 0:
+        return text
+    body = text[start + 3:]
+    body = body.split("\n", 1)[1] if "\n" in body else ""  # drop the ```javascript line
+    end = body.find("```")
+    return body if end < 0 else body[:end]
 
 
 def stop(engine: Engine, session: Session) -> None:
@@ -495,7 +507,12 @@ def apply_edit(engine: Engine, session: Session, code: str | None) -> Revision |
         return None
     if cur is not None and code.rstrip() == cur.code.rstrip():  # the code pane drops trailing newlines
         return None
-    result = engine.render(code, session.settings.lang)
+    try:
+        result = engine.render(code, session.settings.lang)
+    except Exception as e:  # the renderer itself failed: say so, keep everything
+        log.exception("render of a hand edit failed")
+        session.say(message("generation_failed", session.lang, error=short_error(e)))
+        return None
     rev = _add(session, result, code=code, instruction="hand edit", source="hand")
     session.say(message("hand_edit", session.lang, rev=rev.id, status=rev.status, where=_where(rev)))
     return rev

@@ -53,6 +53,18 @@ def _presets() -> list[str]:
         return []
 
 
+def _default_preset(model: str | None) -> str | None:
+    """The preset shown in Settings: the given model, or the default preset when none was given."""
+    if model:
+        return model
+    try:
+        from model.presets import DEFAULT_PRESET
+
+        return DEFAULT_PRESET
+    except ImportError:
+        return None
+
+
 def _editor_value(session: h.Session, blank: bool = False) -> dict[str, Any]:
     """The image editor's value: the current render as background (white for a blank pad)."""
     cur = session.tree.current
@@ -143,14 +155,14 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                         sketch_btn = gr.Button(t("send_sketch"), variant="primary", elem_id="send-sketch")
                     with gr.Tab(t("history_tab"), id="history"):
                         gallery = gr.Gallery(label=t("history"), columns=5, height=260, allow_preview=False,
-                                             elem_id="history-gallery", object_fit="contain")
+                                             elem_id="history-gallery", object_fit="contain", fit_columns=False)
                         with gr.Row():
                             pick = gr.Dropdown(label=t("revision"), choices=[], elem_id="rev-pick", scale=4)
                             restore_btn = gr.Button(t("restore"), elem_id="restore", scale=1)
                         tree = gr.Textbox(label=t("tree"), lines=6, max_lines=20, interactive=False,
                                           elem_id="rev-tree")
                         alts = gr.Gallery(label=t("alternatives"), columns=5, height=180, allow_preview=False,
-                                          elem_id="alternatives")
+                                          elem_id="alternatives", object_fit="contain", fit_columns=False)
                         alt_idx = gr.Number(value=-1, visible=False)
                         alt_btn = gr.Button(t("use_alternative"), size="sm", elem_id="use-alternative")
                     with gr.Tab(t("compare_tab"), id="compare"):
@@ -173,7 +185,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                         max_tokens = gr.Slider(128, 4096, value=1024, step=64, label=t("max_tokens"), elem_id="max-tokens")
                         temperature = gr.Slider(0.0, 1.5, value=0.7, step=0.05, label=t("temperature"), elem_id="temperature")
                         presets = _presets()
-                        preset = gr.Dropdown(presets, value=model if model in presets else None,
+                        preset = gr.Dropdown(presets, value=model if model in presets else _default_preset(model),
                                              allow_custom_value=True, label=t("preset"), elem_id="preset")
                         adapter_box = gr.Textbox(value=adapter or "", label=t("adapter"), elem_id="adapter")
                         settings_btn = gr.Button(t("apply_settings"), elem_id="apply-settings")
@@ -263,7 +275,10 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             """Two revisions side by side and their code difference."""
             if not a or not b:
                 return None, None, "Choose two revisions."
-            ra, rb, d = h.compare(session, a, b)
+            try:
+                ra, rb, d = h.compare(session, a, b)
+            except (KeyError, ValueError) as e:
+                raise gr.Error(str(e)) from e
             return h.thumbnail(ra, 400), h.thumbnail(rb, 400), d
 
         def on_export(session: h.Session):

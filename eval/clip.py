@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
+from pathlib import Path
 from typing import Any, Sequence
 
 __all__ = ["DEFAULT_CLIP", "COMPARABLE_CLIP", "ClipUnavailable", "ClipEncoder", "get_encoder", "clip_score"]
@@ -29,6 +31,19 @@ def _image_key(img: Any) -> str:
     h = hashlib.sha1(f"{img.mode}{img.size}".encode())
     h.update(img.tobytes())
     return h.hexdigest()
+
+
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    """Whether the Hugging Face hub answers at all (False at once when offline mode is set)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    import httpx
+
+    try:
+        httpx.head(os.environ.get("HF_ENDPOINT", "https://huggingface.co"), timeout=timeout_s)
+    except httpx.HTTPError:
+        return False
+    return True
 
 
 class ClipEncoder:
@@ -58,35 +73,48 @@ class ClipEncoder:
         """Load model, tokenizer and image processor, or raise `ClipUnavailable` with what to do."""
         if self._model is not None:
             return
-        import torch  # noqa: F401  (heavy; only when a CLIP metric actually runs)
-        from transformers import AutoTokenizer, CLIPModel
-
+        # The local cache first: without a hub, asking it costs minutes of retries before failing.
         try:
-            model = CLIPModel.from_pretrained(self.name)
-            tokenizer = AutoTokenizer.from_pretrained(self.name)
-            processor = self._load_processor()
+            model, tokenizer, processor = self._from_pretrained(local_only=True)
         except (OSError, ValueError) as e:
-            raise ClipUnavailable(
-                f"CLIP model {self.name!r} could not be loaded ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
-                "It is neither a local directory nor in the Hugging Face cache, and no hub was reachable. "
-                "Pass --clip-model /path/to/a/saved/clip (a directory written by CLIPModel.save_pretrained with "
-                "its tokenizer and preprocessor), or --no-clip to skip the CLIP metrics."
-            ) from e
+            if Path(self.name).exists() or not _hub_reachable():
+                raise self._unavailable(e) from e
+            try:
+                model, tokenizer, processor = self._from_pretrained(local_only=False)
+            except (OSError, ValueError) as e2:
+                raise self._unavailable(e2) from e2
         self._model = model.to(self.device).eval()
         self._tokenizer = tokenizer
         self._processor = processor
         log.info("loaded CLIP %s", self.name)
 
-    def _load_processor(self) -> Any:
+    def _from_pretrained(self, local_only: bool) -> tuple[Any, Any, Any]:
+        """Model, tokenizer and image processor from a directory, the cache or (not local_only) the hub."""
+        from transformers import AutoTokenizer, CLIPModel
+
+        model = CLIPModel.from_pretrained(self.name, local_files_only=local_only)
+        tokenizer = AutoTokenizer.from_pretrained(self.name, local_files_only=local_only)
+        return model, tokenizer, self._load_processor(local_only)
+
+    def _unavailable(self, e: Exception) -> "ClipUnavailable":
+        """The user-facing error for a CLIP that cannot be loaded."""
+        return ClipUnavailable(
+            f"CLIP model {self.name!r} could not be loaded ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
+            + ("The directory is not a complete CLIP save. " if Path(self.name).exists() else
+               "It is neither a local directory nor in the Hugging Face cache, and no hub was reachable. ")
+            + "Pass --clip-model /path/to/a/saved/clip (a directory written by CLIPModel.save_pretrained with "
+            "its tokenizer and preprocessor), or --no-clip to skip the CLIP metrics.")
+
+    def _load_processor(self, local_only: bool = True) -> Any:
         """The PIL image processor (no torchvision here), falling back to the auto class."""
         try:
             from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
-            return CLIPImageProcessorPil.from_pretrained(self.name)
+            return CLIPImageProcessorPil.from_pretrained(self.name, local_files_only=local_only)
         except ImportError:
             from transformers import CLIPImageProcessor
 
-            return CLIPImageProcessor.from_pretrained(self.name)
+            return CLIPImageProcessor.from_pretrained(self.name, local_files_only=local_only)
 
     @property
     def max_text_tokens(self) -> int:

@@ -281,7 +281,8 @@ def _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, 
     if (h <= 0.7 * letter_side and w >= 1.8 * h and plen / max(sk_len, 1) < 0.8
             and (deg == 1).sum() >= 5 and turns < 4):
         return Shape("text_mark", box, skeleton_len=sk_len)
-    if sk_len / diag >= cfg.scribble_ink or turns >= 3:
+    # Scribbles: a lot of ink for their size, in many short back-and-forth pieces (many stroke ends).
+    if sk_len / diag >= cfg.scribble_ink or turns >= 3 or (sk_len / diag >= 1.7 and (deg == 1).sum() >= 6):
         if components >= 2:
             return Shape("text_mark", box, skeleton_len=sk_len)
         return Shape("cross_out", _simplify(pts, 1.0), skeleton_len=sk_len)

@@ -683,7 +683,7 @@ def test_embedded_conversion_runs_once_under_concurrency(tmp_path, monkeypatch):
 def test_embedded_default_generates_p5_code():
     g = load()
     assert g.name == "qwen2.5-coder-0.5b"
-    cand = g.generate(Request("Draw a red circle in the middle of the canvas."), n=1, max_new_tokens=160,
+    cand = g.generate(Request("Draw a red circle in the middle of the canvas."), n=1, max_new_tokens=48,
                       temperature=0)[0]
     assert cand.model == "qwen2.5-coder-0.5b" and cand.logprob is not None
     assert "createCanvas" in cand.code and "function setup" in cand.code

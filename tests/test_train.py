@@ -179,6 +179,20 @@ def test_the_card_names_base_data_recipe_and_metrics(trained):
     assert "| train |" in card and "eval_loss" in card and "lora_r: 8" in card
     cfg = json.loads((trained / "adapter" / "adapter_config.json").read_text())
     assert cfg["base_model_name_or_path"] == "tiny/qwen2" and cfg["r"] == 8
+    assert "Not measured for this adapter." in card
+
+
+def test_the_card_evaluation_section_can_be_filled_in(trained, tmp_path):
+    import shutil
+
+    from training.card import set_evaluation
+
+    adapter = shutil.copytree(trained / "adapter", tmp_path / "adapter")
+    set_evaluation(adapter, "| model | render success |\n|---|---|\n| base | 2/4 |")
+    set_evaluation(adapter, "| model | render success |\n|---|---|\n| adapter | 3/4 |")
+    card = (adapter / "README.md").read_text()
+    assert "| adapter | 3/4 |" in card and "base | 2/4" not in card and "Not measured" not in card
+    assert card.index("## Evaluation") < card.index("| adapter | 3/4 |") < card.index("## Recipe")
 
 
 def test_saved_adapter_loads_through_model_and_generates(trained, tiny_dir):

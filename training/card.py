@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["machine_description", "write_card", "recipe_yaml", "EVAL_START", "EVAL_END"]
+__all__ = ["machine_description", "write_card", "set_evaluation", "recipe_yaml", "EVAL_START", "EVAL_END"]
 
 # The evaluation section sits between these markers so a later evaluation can replace it in place.
 EVAL_START = "<!-- evaluation:start -->"
@@ -130,3 +130,14 @@ Wall time {wall} on {machine}.
     (adapter_dir / "metrics.json").write_text(json.dumps({"metrics": metrics, "data": data, "wall_s": wall_s,
                                                            "machine": machine, "command": command}, indent=1) + "\n")
     return adapter_dir / "README.md"
+
+
+def set_evaluation(adapter_dir: str | Path, markdown: str) -> Path:
+    """Replace the card's evaluation section (between the markers) with `markdown`."""
+    path = Path(adapter_dir) / "README.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(EVAL_START), text.find(EVAL_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no evaluation markers ({EVAL_START} … {EVAL_END})")
+    path.write_text(text[: start + len(EVAL_START)] + "\n" + markdown.strip() + "\n" + text[end:], encoding="utf-8")
+    return path
