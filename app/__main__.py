@@ -6,7 +6,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from app.handlers import Engine, default_generator_factory
+from app.engine import Engine, default_generator_factory
 from app.ui import build_ui, launch_kwargs
 
 log = logging.getLogger("app")

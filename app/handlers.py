@@ -1,4 +1,4 @@
-"""Handlers behind the UI, as plain functions over a `Session`: testable without a browser or Gradio."""
+"""Handlers behind the UI, as plain functions over a `Session` and the shared `Engine`: no browser needed."""
 from __future__ import annotations
 
 import copy
@@ -9,13 +9,14 @@ import math
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
 
+from app.engine import Engine, GeneratorFactory, default_generator_factory
 from app.revisions import Alternative, Revision, RevisionTree
 from app.strings import detect_lang, message
 
@@ -24,8 +25,6 @@ __all__ = ["Settings", "Session", "Engine", "Update", "respond", "sketch_turn", 
            "thumbnail", "stop", "short_error", "GeneratorFactory", "default_generator_factory"]
 
 log = logging.getLogger(__name__)
-
-GeneratorFactory = Callable[[str | None, str | None], Any]
 
 # How many earlier revisions travel with a request as context (the model summarises them further).
 HISTORY_TURNS = 6
@@ -84,113 +83,6 @@ class Update:
     text: str = ""
 
 
-def default_generator_factory(model: str | None, adapter: str | None) -> Any:
-    """Load a generator through model/ (None = the embedded default model)."""
-    from model import load
-
-    if model is None:
-        return load() if adapter is None else load(adapter=adapter)
-    return load(model, adapter=adapter)
-
-
-class Engine:
-    """What all sessions share: the generator (loaded once, lazily), the renderer and the CLIP scorer."""
-
-    def __init__(self, generator_factory: GeneratorFactory = default_generator_factory,
-                 model: str | None = None, adapter: str | None = None, render_timeout_s: float = 10.0,
-                 use_clip: bool = True, max_upload_mb: float = 8.0):
-        self._factory = generator_factory
-        self.model_name = model
-        self.adapter_path = adapter
-        self.render_timeout_s = render_timeout_s
-        self.max_upload_mb = max_upload_mb
-        self._use_clip = use_clip
-        self._clip: Any = None
-        self._gen: Any = None
-        self._lock = threading.RLock()
-        self._stops: dict[str, threading.Event] = {}
-
-    # Model
-    def generator(self) -> Any:
-        """The generator, loaded on first use (model/ raises ModelError with a clear message)."""
-        with self._lock:
-            if self._gen is None:
-                log.info("loading model %s (adapter %s)", self.model_name or "embedded default", self.adapter_path)
-                self._gen = self._factory(self.model_name, self.adapter_path)
-            return self._gen
-
-    @property
-    def loaded(self) -> bool:
-        """True once a generator is loaded."""
-        return self._gen is not None
-
-    def switch(self, model: str | None, adapter: str | None) -> Any:
-        """Load another model/adapter; on failure the current one stays in use."""
-        gen = self._factory(model, adapter)
-        with self._lock:
-            self._gen, self.model_name, self.adapter_path = gen, model, adapter
-        return gen
-
-    def set_adapter(self, name: str) -> None:
-        """Activate one of the loaded adapters by name."""
-        self.generator().set_adapter(name)
-
-    def describe(self) -> str:
-        """'model (+ adapter)' of the loaded generator, or what will load."""
-        if self._gen is None:
-            return f"{self.model_name or 'embedded default'} (not loaded yet)"
-        adapter = getattr(self._gen, "adapter", None)
-        return f"{self._gen.name}" + (f" + {adapter}" if adapter else "")
-
-    # Stop
-    def stop_event(self, sid: str) -> threading.Event:
-        """A fresh stop event for a session's next generation."""
-        ev = threading.Event()
-        self._stops[sid] = ev
-        return ev
-
-    def stop(self, sid: str) -> None:
-        """Ask the session's running generation to stop."""
-        ev = self._stops.get(sid)
-        if ev is not None:
-            ev.set()
-
-    # Rendering
-    def render(self, code: str, lang: str) -> Any:
-        """Render one program in the headless renderer (render/'s pool)."""
-        from render import render
-
-        return render(code, lang=lang, timeout_s=self.render_timeout_s)
-
-    def render_many(self, codes: Sequence[str], lang: str) -> list[Any]:
-        """Render several programs concurrently, same order."""
-        from render import render_many
-
-        return render_many(list(codes), lang=lang, timeout_s=self.render_timeout_s)
-
-    # Scoring
-    def clip_scores(self, text: str, images: Sequence[Any]) -> list[float] | None:
-        """CLIP text-image cosine per image, or None when no CLIP model can be loaded."""
-        if not self._use_clip or not images:
-            return None
-        try:
-            from eval.clip import ClipUnavailable, get_encoder
-        except ImportError:
-            self._use_clip = False
-            return None
-        try:
-            enc = self._clip or get_encoder()
-            enc.load()
-            self._clip = enc
-            t = enc.embed_texts([text])
-            ims = enc.embed_images(list(images))
-            return [float(x) for x in (ims @ t.T).reshape(-1).tolist()]
-        except (ClipUnavailable, OSError, ValueError) as e:
-            log.info("CLIP unavailable, ranking by log-probability: %s", e)
-            self._use_clip = False
-            return None
-
-
 # Requests
 
 def build_request(session: Session, instruction: str, sketch_text: str | None = None,
@@ -218,10 +110,12 @@ def _error_text(rev: Revision | Any) -> str:
 
 
 def _where(rev: Revision) -> str:
+    """' (line N)' when the error has a line."""
     return f" (line {rev.line})" if rev.line else ""
 
 
 def _adapter_suffix(adapter: str | None) -> str:
+    """' + adapter' when there is one."""
     return f" + {adapter}" if adapter else ""
 
 
@@ -360,6 +254,7 @@ def stop(engine: Engine, session: Session) -> None:
 
 
 def short_error(e: BaseException) -> str:
+    """An exception as one readable, bounded line for the chat."""
     text = str(e).strip() or type(e).__name__
     return text if len(text) < 400 else text[:400] + "…"
 
@@ -444,6 +339,7 @@ def _file_path(f: Any) -> str:
 
 
 def _is_vision(engine: Engine) -> bool:
+    """True when the loaded model reads images."""
     try:
         return bool(getattr(engine.generator(), "is_vision", False))
     except Exception:

@@ -40,11 +40,13 @@ def p5_path() -> Path:
 
 
 def _p5_url() -> str:
+    """URL of p5.min.js as the app serves it."""
     # Relative, so it also works under a proxy prefix (Spaces): srcdoc documents resolve against the page.
     return f"gradio_api/file={p5_path()}"
 
 
 def _presets() -> list[str]:
+    """Model preset names for the settings panel."""
     try:
         from model.presets import PRESETS
 
@@ -77,6 +79,7 @@ def _editor_value(session: h.Session, blank: bool = False) -> dict[str, Any]:
 
 
 def _preview(session: h.Session) -> str:
+    """The preview HTML of the current revision (sandboxed iframe) or a placeholder."""
     cur = session.tree.current
     if cur is None:
         return placeholder_html("The figure appears here. / 図はここに表示されます。")
@@ -84,6 +87,7 @@ def _preview(session: h.Session) -> str:
 
 
 def _info(engine: h.Engine, session: h.Session) -> str:
+    """The line under the preview: the model in use and who wrote the current revision."""
     cur = session.tree.current
     text = f"**Model:** {engine.describe()}"
     if cur is not None:
@@ -100,11 +104,13 @@ def _choices(session: h.Session) -> list[tuple[str, str]]:
 
 
 def _current_label(session: h.Session) -> str | None:
+    """Dropdown value of the current revision."""
     cur = session.tree.current
     return f"r{cur.id}" if cur else None
 
 
 def _alternatives(session: h.Session) -> list[tuple[Image.Image, str]]:
+    """Thumbnails and captions of the current revision's other best-of-N candidates."""
     cur = session.tree.current
     if cur is None:
         return []
@@ -260,6 +266,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             return gr.Dropdown(value=f"r{revs[evt.index].id}")
 
         def on_alt_select(evt: gr.SelectData):
+            """Remember which candidate thumbnail was clicked."""
             return evt.index
 
         def on_use_alt(session: h.Session, idx: float):
@@ -332,6 +339,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             return _editor_value(session), session
 
         def on_blank(session: h.Session, is_blank: bool):
+            """Switch the pad between the current figure and a white page."""
             return _editor_value(session, blank=bool(is_blank))
 
         gen_kw = dict(concurrency_limit=concurrency_limit, concurrency_id="generate")

@@ -9,7 +9,7 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from skimage.draw import line as draw_line
-from skimage.measure import find_contours, regionprops
+from skimage.measure import find_contours
 from skimage.morphology import skeletonize
 
 __all__ = ["ClassifyConfig", "Shape", "classify_mask"]
@@ -233,16 +233,20 @@ def classify_mask(mask: np.ndarray, components: int, letter_side: float,
     path, plen = _longest_path(g, deg)
     pts = coords[path]
     chord = float(np.hypot(*(pts[-1] - pts[0])))
-    feats = {"turns": _sharp_turns(pts, max(2.0, ink / max(sk_len, 1.0))), "plen": plen, "cover": plen / max(sk_len, 1), "tort": plen / max(chord, 1), "w": w, "h": h, "letter": letter_side, "sk": sk_len, "width": width, "ends": float((deg == 1).sum()),
-             "junctions": float((deg >= 3).sum()), "density": ink / max(w * h, 1), "comps": components}
+    # Features kept on the result for inspection and for tuning the thresholds (see sketch.evaluate).
+    feats = {"turns": _sharp_turns(pts, max(2.0, width)), "plen": plen, "cover": plen / max(sk_len, 1),
+             "tort": plen / max(chord, 1), "w": w, "h": h, "letter": letter_side, "sk": sk_len, "width": width,
+             "ends": float((deg == 1).sum()), "junctions": float((deg >= 3).sum()),
+             "density": ink / max(w * h, 1), "comps": components}
     shape = _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, letter_side, cfg,
                       path, plen)
     shape.features = {**feats, **shape.features}
     return shape
 
 
-def _classify(mask, w, h, ink, coords, g, deg, sk_len, width, diag, components, letter_side, cfg,
-              path, plen) -> Shape:
+def _classify(mask: np.ndarray, w: int, h: int, ink: float, coords: np.ndarray, g: csr_matrix, deg: np.ndarray,
+              sk_len: float, width: float, diag: float, components: int, letter_side: float, cfg: ClassifyConfig,
+              path: list[int], plen: float) -> Shape:
     """The decision list (see classify_mask)."""
 
     # Handwriting: several small pieces on one line, or one wide, busy, low piece.
@@ -312,7 +316,7 @@ def _open_kind(coords: np.ndarray, path: list[int], pts: np.ndarray, plen: float
         for k in range(1, n + 1):
             m = lab[oy, ox] == k
             bl = float(m.sum())
-            if bl < max(3.0, 1.3 * width):
+            if bl < max(3.0, 0.8 * width):
                 continue   # skeleton spur from a thick stroke end, not a drawn branch
             bp = off[m]
             dd = ((bp[:, None, :] - pts[None, :, :]) ** 2).sum(-1)

@@ -8,7 +8,7 @@ from .types import StrokeGroup
 
 __all__ = ["line_ranges", "call_snippet", "target_phrase", "describe_annotations", "describe_layout", "colour_name"]
 
-_NOUNS = {"circle": "circle", "ellipse": "ellipse", "rect": "rectangle", "square": "square", "line": "line",
+_NOUNS = {"circle": "circle", "ellipse": "ellipse", "rect": "rectangle", "square": "square", "line": "line segment",
           "triangle": "triangle", "quad": "shape", "arc": "arc", "point": "point", "text": "text", "image": "image",
           "bezier": "curve", "curve": "curve", "endShape": "shape", "beginShape": "shape", "vertex": "shape"}
 
@@ -83,7 +83,12 @@ def target_phrase(calls: Sequence[Any]) -> str:
         snip = f"`{call_snippet(cs[0])}`"
         snippets.append(snip + (f" ×{len(cs)}" if len(cs) > 1 else ""))
     more = f", and calls at {len(by_line) - 4} more lines" if len(by_line) > 4 else ""
-    return f"{noun} drawn at {line_ranges(list(by_line))} ({', '.join(snippets)}{more})"
+    where = ""
+    if n == 1 and getattr(calls[0], "bbox", None) is not None:
+        # Arguments are in local coordinates under translate/rotate; the canvas box says where it really is.
+        x0, y0, x1, y1 = (int(round(float(v))) for v in calls[0].bbox)
+        where = f", on canvas ({x0}, {y0})–({x1}, {y1})"
+    return f"{noun} drawn at {line_ranges(list(by_line))} ({', '.join(snippets)}{where}{more})"
 
 
 def _pt(p: tuple[float, float] | None) -> str:

@@ -153,6 +153,29 @@ def render_figures(names: Sequence[str] | None = None) -> list[tuple[str, Any, l
     return out
 
 
+def time_pad_sizes(figs: Sequence[tuple[str, Any, list[Any]]], n: int, seed: int,
+                   scales: Sequence[float] = (1.0, 2.0, 3.0)) -> list[dict[str, float]]:
+    """Analysis time of the same marks drawn on pads of growing size (median wall and CPU ms per sketch)."""
+    out = []
+    for sc in scales:
+        rng = np.random.default_rng(seed)   # same marks at every scale
+        cfg = SynthConfig(pad_scales=(sc,), composite_only_prob=0.0)
+        wall, cpu, side = [], [], []
+        for i in range(n):
+            name, image, trace = figs[i % len(figs)]
+            s = make_sketch(image, trace, rng, cfg, kinds=[KINDS[i % len(KINDS)], KINDS[(3 * i + 1) % len(KINDS)]])
+            if not s.groups:
+                continue
+            t0, c0 = time.perf_counter(), time.process_time()
+            analyze(s.value, figure_size=s.figure_size, trace=trace)
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+            side.append(max(s.pad_size))
+        out.append({"scale": sc, "pad_side_median": float(np.median(side)), "wall_ms_median": float(np.median(wall)),
+                    "cpu_ms_median": float(np.median(cpu)), "n": len(wall)})
+    return out
+
+
 def _confusion_table(conf: dict[str, dict[str, int]]) -> str:
     cols = list(KINDS) + ["missed"]
     head = "| true \\ predicted | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 1) + "\n"
@@ -168,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the full report here")
     ap.add_argument("--failures", type=Path, default=None, help="save overlays of misclassified sketches here")
     ap.add_argument("--max-failures", type=int, default=40)
+    ap.add_argument("--timing", type=int, default=0, metavar="N",
+                    help="also time N sketches at pad scales 1×, 2×, 3× of the figure and print the ratios")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
@@ -207,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 a.overlay_image.save(args.failures / f"{i:04d}_{name}.png")
     rep = ev.compute()
     rep["figures"] = [f[0] for f in figs]
+    if args.timing:
+        rep["pad_sizes"] = time_pad_sizes(figs, args.timing, args.seed)
     rep["failures"] = fails
     # Report
     print(f"sketches: {rep['sketches']}  groups: {rep['groups']}  sources: {rep['sources']}")
@@ -219,6 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"analysis ms, all: {rep['ms_all']}")
     print(f"analysis ms, 800 px pads: {rep['ms_800px']}")
     print(f"analysis CPU ms, 800 px pads: {rep['cpu_ms_800px']}")
+    for row in rep.get("pad_sizes", []):
+        base = rep["pad_sizes"][0]
+        print(f"pad ×{row['scale']:.0f} (~{row['pad_side_median']:.0f} px): wall {row['wall_ms_median']:.1f} ms "
+              f"({row['wall_ms_median'] / base['wall_ms_median']:.2f}×), CPU {row['cpu_ms_median']:.1f} ms "
+              f"({row['cpu_ms_median'] / base['cpu_ms_median']:.2f}×)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

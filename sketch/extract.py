@@ -23,7 +23,9 @@ class ExtractConfig:
     min_component_px: int = 4         # pieces smaller than this (analysis pixels) are specks
     colour_merge: float = 70.0        # palette colours closer than this (RGB distance) are one colour
     letter_side_frac: float = 0.085   # pieces whose long side is below this share of the pad may be letters
-    letter_gap: float = 0.9           # letters closer than this × their height join one word
+    letter_gap: float = 1.3           # letters closer than this × their height join one word
+    max_groups: int = 60              # more separate marks than this is noise or a photo, not a sketch
+    max_ink_frac: float = 0.5         # ink over more of the pad than this is a picture, not strokes
 
 
 @dataclass
@@ -106,6 +108,9 @@ def segment(strokes: Strokes, cfg: ExtractConfig = ExtractConfig()) -> tuple[lis
                           "a cross …) and send it again." if n_ink == 0 else
                           f"The sketch is nearly empty ({n_ink} pixels of ink): draw a clearer mark.")
     h, w = ink.shape
+    if n_ink > cfg.max_ink_frac * h * w:
+        raise SketchError(f"Strokes cover {100 * n_ink / (h * w):.0f}% of the canvas; that looks like a picture, "
+                          "not marks drawn on it. Draw a few marks on the figure instead.")
     f = max(1, math.ceil(max(h, w) / cfg.analysis_side))
     # Work only inside the ink's bounding box (aligned to the block size): strokes cover little of a pad.
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
@@ -170,6 +175,9 @@ def segment(strokes: Strokes, cfg: ExtractConfig = ExtractConfig()) -> tuple[lis
             blobs.append(Blob(crop, y0 + oy, x0 + ox, col, len(ps), layer, int(sum(p.full_px for p in ps))))
     if not blobs:
         raise SketchError("The sketch is nearly empty: only specks were found. Draw a clearer mark.")
+    if len(blobs) > cfg.max_groups:
+        raise SketchError(f"The sketch has {len(blobs)} separate marks; that looks like noise or a photo rather "
+                          f"than annotations. Draw a few marks (at most {cfg.max_groups}) and send it again.")
     # Images carry no timing, so "stroke order" is layer first, then reading order in bands of the pad.
     band = max(1.0, max(h, w) / f / 10)
     blobs.sort(key=lambda b: (b.layer, int(b.y0 / band), b.x0))

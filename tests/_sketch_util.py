@@ -1,7 +1,7 @@
 """Test helpers for sketch/: a duck-typed draw call and a small figure drawn with PIL whose trace is known."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw

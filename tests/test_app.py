@@ -341,7 +341,7 @@ def served():
 
 
 def test_gradio_client_api_send_edit_restore_export(served):
-    from gradio_client import Client, handle_file  # noqa: F401
+    from gradio_client import Client
 
     url, gen, demo = served
     c = Client(url, verbose=False)

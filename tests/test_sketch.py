@@ -72,7 +72,8 @@ def test_arrow_has_direction_and_grounded_tail(scene):
     g = a.groups[0]
     assert math.dist(g.head, head) < 10 and math.dist(g.tail, tail) < 10
     assert g.lines == [16]
-    assert "drew an arrow from the circle drawn at line 16 (`circle(320, 170, 32)`) toward (3" in a.describe()
+    assert ("drew an arrow from the circle drawn at line 16 (`circle(320, 170, 32)`, on canvas (304, 154)–(336, 186)) "
+            "toward (3") in a.describe()
 
 
 def test_straight_line_between_two_nodes(scene):
@@ -318,3 +319,15 @@ def test_synth_covers_every_kind(scene):
         s = make_sketch(bg, trace, rng, SynthConfig(), kinds=[k])
         seen |= {g.kind for g in s.groups}
     assert seen == set(KINDS)
+
+
+def test_noise_is_refused_not_described():
+    rng = np.random.default_rng(0)
+    noise = 1.0 - (rng.random((400, 400)) > 0.97).astype(np.float32)   # hundreds of separate dots
+    with pytest.raises(SketchError, match="noise"):
+        analyze(noise, (400, 400), blank_pad=True)
+    filled = np.zeros((400, 400, 4), np.uint8)
+    filled[:, :, 3] = 255                                                 # a layer painted all over
+    with pytest.raises(SketchError, match="picture"):
+        analyze({"background": np.full((400, 400, 3), 255, np.uint8), "layers": [filled], "composite": None},
+                (400, 400))

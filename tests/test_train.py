@@ -78,6 +78,14 @@ def test_flags_override_the_recipe_and_unknown_keys_are_errors(tmp_path):
         parse_args(["--config", str(recipe)])
 
 
+def test_help_lists_the_fields(capsys):
+    with pytest.raises(SystemExit) as e:
+        parse_args(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "--lora_last_layers" in out and "--max_seq_length" in out and "--learning_rate" in out
+
+
 def test_bad_configuration_exits_with_a_message(caplog, tmp_path):
     assert train.main(["--output_dir", str(tmp_path), "--lora_r", "0", "--synth_rows", "4"]) == 2
     assert "lora_r" in caplog.text

@@ -64,7 +64,8 @@ class ModelArguments:
     )
     lora_last_layers: int | None = field(
         default=None,
-        metadata={"help": "LoRA only in the last N decoder layers: backward stops there (≈ 40% less compute on CPU)"},
+        metadata={"help": "LoRA only in the last N decoder layers: gradients stop there, so the layers below "
+                          "cost a forward pass only"},
     )
 
     def __post_init__(self) -> None:
@@ -164,7 +165,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ModelArguments, DataA
     argv = list(argv) if argv is not None else None
     try:
         model_args, data_args, train_args = parser.parse_args_and_config(argv, fail_with_unknown_args=True)
-    except SystemExit as e:  # argparse exits on unknown flags; say which ones in an exception instead
+    except SystemExit as e:  # argparse exits on bad flags; turn that into an exception (but let --help exit)
+        if e.code in (0, None):
+            raise
         raise TrainingError(f"bad command line (see the message above; run with --help): exit {e.code}") from None
     return model_args, data_args, train_args
 
