@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tqdm import tqdm  # noqa: E402
+from tqdm import tqdm
 
-from model import Request, load  # noqa: E402
-from model.embedded import ensure_embedded_model  # noqa: E402
+from model import Request, load
+from model.embedded import ensure_embedded_model
 
 log = logging.getLogger("bench.generation")
 
@@ -102,6 +102,8 @@ def _interleaved(plan: list[tuple[str, object]], rounds: int, bar) -> dict[str, 
             bar.set_postfix_str(name)
             acc[name].append(thunk())
             bar.update(1)
+            # Logged as it goes so a run cut short still leaves its measurements.
+            log.warning("measured %s: %.1f s, %d tokens", name, *acc[name][-1])
     return {k: (sum(s for s, _ in v) / len(v), round(sum(t for _, t in v) / len(v))) for k, v in acc.items()}
 
 
@@ -146,8 +148,7 @@ def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row
         total += 2 * 2 * rounds
     bar = tqdm(total=total, desc="generations", unit="call")
     results = _interleaved(plan, rounds, bar)
-    for g in extra.values():
-        del g
+    plan.clear()  # the thunks hold the bf16/int8 models; free them before the LoRA rows
     extra.clear()
     gc.collect()
     if lora is not None:

@@ -26,8 +26,8 @@ from pathlib import Path
 from model.errors import ModelError
 
 __all__ = [
-    "EmbeddedSpec",
     "EMBEDDED",
+    "EmbeddedSpec",
     "cache_root",
     "embedded_model_dir",
     "ensure_embedded_model",

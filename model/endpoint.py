@@ -19,7 +19,7 @@ from model.presets import GenSettings
 from model.prompts import Request
 from model.types import Candidate, StreamChunk
 
-__all__ = ["EndpointGenerator", "API_KEY_ENV"]
+__all__ = ["API_KEY_ENV", "EndpointGenerator"]
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 __all__ = ["Extraction", "extract_code", "js_is_unbalanced"]
 
-_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*$", re.M)
+_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*$", re.MULTILINE)
 _JS_TAGS = {"", "js", "javascript", "p5", "p5js", "p5.js", "jsx", "ts", "typescript", "node", "ecmascript"}
 _SVG_TAGS = {"svg", "xml", "html", ""}
 _HTML_TAGS = {"html", "htm", "xhtml"}
-_SCRIPT = re.compile(r"<script\b([^>]*)>([\s\S]*?)(</script\s*>|$)", re.I)
-_SVG_DOC = re.compile(r"<svg\b[\s\S]*?</svg\s*>", re.I)
-_SVG_OPEN = re.compile(r"<svg\b", re.I)
+_SCRIPT = re.compile(r"<script\b([^>]*)>([\s\S]*?)(</script\s*>|$)", re.IGNORECASE)
+_SVG_DOC = re.compile(r"<svg\b[\s\S]*?</svg\s*>", re.IGNORECASE)
+_SVG_OPEN = re.compile(r"<svg\b", re.IGNORECASE)
 _JS_START = re.compile(
     r"^\s*(function\b|let\b|const\b|var\b|class\b|//|/\*|async\s+function\b|[A-Za-z_$][\w$]*\s*\(|"
     r"[A-Za-z_$][\w$.\[\]]*\s*=[^=]|\}|'use strict'|\"use strict\")"
@@ -47,7 +47,7 @@ def _fenced_blocks(text: str) -> list[_Block]:
             break
         fence, tag = m.group(1), m.group(2).lower()
         start = m.end() + 1
-        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
         c = close.search(text, start)
         if c is None:
             blocks.append(_Block(tag, text[start:], closed=False))
@@ -107,7 +107,7 @@ def _from_html(html: str, lang: str) -> tuple[str, bool] | None:
     truncated = False
     for m in _SCRIPT.finditer(html):
         attrs, body, end = m.group(1), m.group(2), m.group(3)
-        if re.search(r"\bsrc\s*=", attrs, re.I):
+        if re.search(r"\bsrc\s*=", attrs, re.IGNORECASE):
             continue  # a library include (p5.min.js), not the sketch
         if not end:
             truncated = True
@@ -121,7 +121,7 @@ def _from_html(html: str, lang: str) -> tuple[str, bool] | None:
 
 def _looks_like_html(text: str) -> bool:
     """True for a page or fragment with <script> or <html> tags."""
-    return bool(re.search(r"<(!doctype\s+html|html\b|script\b|body\b)", text, re.I))
+    return bool(re.search(r"<(!doctype\s+html|html\b|script\b|body\b)", text, re.IGNORECASE))
 
 
 def _bare_js(text: str) -> str:

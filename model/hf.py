@@ -17,7 +17,7 @@ from model.presets import GenSettings
 from model.prompts import Request
 from model.types import Candidate, StreamChunk
 
-__all__ = ["TransformersGenerator", "load_transformers", "hub_offline"]
+__all__ = ["TransformersGenerator", "hub_offline", "load_transformers"]
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +258,15 @@ class TransformersGenerator(Generator):
              stop_events: list[threading.Event], streamer: Any = None) -> tuple[Any, Any, str]:
         """One generate() call; returns (new token ids [n, T], per-token logprobs [n, T], cancel flag)."""
         import torch
-        from transformers import (GenerationConfig, LogitsProcessorList, RepetitionPenaltyLogitsProcessor,
-                                  StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper,
-                                  TopPLogitsWarper)
+        from transformers import (
+            GenerationConfig,
+            LogitsProcessorList,
+            RepetitionPenaltyLogitsProcessor,
+            StoppingCriteriaList,
+            TemperatureLogitsWarper,
+            TopKLogitsWarper,
+            TopPLogitsWarper,
+        )
 
         s = self.settings
         sample = temperature > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ["GenSettings", "Preset", "PRESETS", "DEFAULT_PRESET", "PROJECT_ROOT", "get_preset", "resolve_adapter_dir"]
+__all__ = ["DEFAULT_PRESET", "PRESETS", "PROJECT_ROOT", "GenSettings", "Preset", "get_preset", "resolve_adapter_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

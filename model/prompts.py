@@ -18,13 +18,13 @@ __all__ = [
     "Request",
     "Turn",
     "build_messages",
-    "format_answer",
-    "system_prompt",
-    "summarize_history",
-    "is_japanese",
     "estimate_tokens",
-    "repair_instruction",
     "fence_tag",
+    "format_answer",
+    "is_japanese",
+    "repair_instruction",
+    "summarize_history",
+    "system_prompt",
 ]
 
 LANGS = ("p5", "svg")

@@ -15,12 +15,20 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import _model_util as util  # noqa: E402
+import _model_util as util
 
-from model import (  # noqa: E402
-    Candidate, ModelError, Request, StreamChunk, Turn, build_messages, extract_code, format_answer, load,
+from model import (
+    Candidate,
+    ModelError,
+    Request,
+    StreamChunk,
+    Turn,
+    build_messages,
+    extract_code,
+    format_answer,
+    load,
 )
-from model.prompts import estimate_tokens, repair_instruction, summarize_history, system_prompt  # noqa: E402
+from model.prompts import estimate_tokens, repair_instruction, summarize_history, system_prompt
 
 ROOT = Path(__file__).resolve().parent.parent
 SKETCH = "function setup() {\n  createCanvas(400, 400);\n  background(255);\n  circle(200, 200, 50);\n}"
