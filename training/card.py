@@ -66,6 +66,7 @@ def write_card(adapter_dir: str | Path, *, base_id: str, config: dict[str, Any],
     }
     wall = f"{wall_s / 60:.1f} min" if wall_s < 7200 else f"{wall_s / 3600:.2f} h"
     evaluation = evaluation_md or "Not measured for this adapter."
+    layers = f" of the last {m['lora_last_layers']} decoder layers" if m.get("lora_last_layers") else ""
     text = f"""---
 {yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip()}
 ---
@@ -73,14 +74,14 @@ def write_card(adapter_dir: str | Path, *, base_id: str, config: dict[str, Any],
 # LoRA adapter for {base_id}: scientific figures as p5.js
 
 A LoRA adapter (r={m.get('lora_r')}, alpha={m.get('lora_alpha')}, dropout={m.get('lora_dropout')}, on
-{', '.join(m.get('lora_target_modules') or [])}) that teaches `{base_id}` the figure assistant's prompt format:
+{', '.join(m.get('lora_target_modules') or [])}{layers}) that teaches `{base_id}` the figure assistant's prompt format:
 a figure request (English or Japanese), optionally the current p5.js program and a description of strokes drawn
 on it, answered with one complete p5.js 1.x global-mode program in a fenced code block. Loss was computed on
 the answer tokens only. {'4-bit nf4 base (QLoRA).' if m.get('load_in_4bit') else 'Full-precision base (plain LoRA).'}
 
 ```python
 from model import load, Request
-gen = load("{m.get('model_name_or_path')}", adapter="{adapter_dir.as_posix()}")
+gen = load("{m.get('model_name_or_path')}", adapter={{"figures": "{adapter_dir.as_posix()}"}})
 print(gen.generate(Request(instruction="A 3-layer MLP with 4, 5 and 2 nodes"), n=1)[0].code)
 ```
 
