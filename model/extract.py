@@ -142,11 +142,28 @@ def _bare_js(text: str) -> str:
     return "\n".join(lines[start:end]).strip("\n")
 
 
+_FUNC_DEF = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(")
+
+
 def _pick_js(candidates: list[tuple[str, bool]]) -> tuple[str, bool]:
-    """Prefer the longest block that is a whole sketch (setup/createCanvas); otherwise the longest."""
+    """Prefer the longest block that is a whole sketch (setup/createCanvas); otherwise the longest.
+
+    Blocks that define functions the chosen block calls but does not define are appended: small models often
+    split one program into a main block and a block of helpers.
+    """
     whole = [c for c in candidates if _P5_HINT.search(c[0])]
     pool = whole or candidates
-    return max(pool, key=lambda c: len(c[0]))
+    picked = max(pool, key=lambda c: len(c[0]))
+    code, cut = picked
+    defined = set(_FUNC_DEF.findall(code))
+    for body, body_cut in candidates:
+        if body is picked[0]:
+            continue
+        names = set(_FUNC_DEF.findall(body)) - defined
+        if names and any(re.search(rf"(?<![\w$.]){re.escape(n)}\s*\(", code) for n in names):
+            code, cut = f"{code}\n\n{body}", cut or body_cut
+            defined |= names
+    return code, cut
 
 
 def _pick_svg(candidates: list[tuple[str, bool]]) -> tuple[str, bool] | None:

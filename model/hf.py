@@ -169,7 +169,8 @@ class TransformersGenerator(Generator):
         if self._merged:
             raise ModelError(f"Adapter {self._merged!r} is merged into the weights; reload the model to add "
                              "another adapter.")
-        name = name or p.name
+        # PEFT adapter names become module names, which may not contain dots ("qwen2.5-…" directories do).
+        name = (name or p.name).replace(".", "_")
         if name in self._adapter_names:
             raise ModelError(f"An adapter named {name!r} is already loaded.")
         with self._lock:

@@ -730,3 +730,14 @@ def test_cli_errors_exit_nonzero_with_a_message(tmp_path, server):
     server.reply = "I cannot draw that."
     r = _cli("generate", "x", "--model", server.url, "--no-render")
     assert r.returncode != 0 and "no p5 code" in r.stderr
+
+
+def test_extract_joins_helper_blocks_the_main_block_calls():
+    """A reply that puts setup() in one block and the helper it calls in another yields one runnable program."""
+    reply = ("Here is the sketch:\n```javascript\nfunction setup() {\n  createCanvas(200, 200);\n  bars();\n"
+             "  noLoop();\n}\n```\nAnd the helper:\n```javascript\nfunction bars() {\n  rect(10, 10, 50, 80);\n}\n```\n"
+             "Unrelated:\n```javascript\nfunction unused() {}\n```\n")
+    ex = extract_code(reply, "p5")
+    assert "function setup()" in ex.code and "function bars()" in ex.code
+    assert "unused" not in ex.code
+    assert not ex.truncated
