@@ -109,7 +109,11 @@ def system_prompt(lang: str = "p5", canvas: tuple[int, int] = (400, 400)) -> str
         "draw() with noLoop(). Use only p5.js built-ins: no external files, images or fonts (no loadImage, "
         "loadFont, loadJSON), no network (no fetch, no XMLHttpRequest), no DOM or HTML. Start with "
         "background(255). Keep the program short and readable, with named helper functions. "
-        "When revising, return the whole updated program. Answer with only the code in one ```javascript block."
+        "When revising, return the whole updated program. Answer with only the code in one ```javascript block. "
+        # Small models drift into raw canvas/DOM code without a concrete shape to follow.
+        "The program has this shape:\n```javascript\nconst W = " + str(w) + ", H = " + str(h) + ";\n\n"
+        "function setup() {\n  createCanvas(W, H);\n  noLoop();\n}\n\nfunction draw() {\n  background(255);\n"
+        "  // draw the figure with p5.js calls: circle, rect, line, text, fill, stroke, ...\n}\n```"
     )
 
 
