@@ -1,30 +1,25 @@
 """Test helpers for sketch/: a duck-typed draw call and a small figure drawn with PIL whose trace is known."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw
 
-
-@dataclass
-class FakeCall:
-    """Same fields as render.DrawCall."""
-
-    fn: str
-    args: list[Any]
-    line: int | None
-    bbox: tuple[float, float, float, float] | None
-    kind: str = "shape"
-    text: str | None = None
+from render import DrawCall
 
 
-def mlp_scene(size: tuple[int, int] = (400, 400)) -> tuple[Image.Image, list[FakeCall]]:
+def FakeCall(fn: str, args: list[Any], line: int | None, bbox: tuple[float, float, float, float] | None,
+             kind: str = "shape", text: str | None = None) -> DrawCall:
+    """A render.DrawCall written by hand, as a figure whose trace is known would record it."""
+    return DrawCall(fn, args, line, bbox, kind, text)
+
+
+def mlp_scene(size: tuple[int, int] = (400, 400)) -> tuple[Image.Image, list[DrawCall]]:
     """Three columns of nodes (lines 14, 15, 16), labels (line 20), a title (line 31), a frame rect (line 5)."""
     w, h = size
     im = Image.new("RGB", size, (255, 255, 255))
     d = ImageDraw.Draw(im)
-    trace: list[FakeCall] = [FakeCall("background", [255], 3, (0, 0, w, h), "other")]
+    trace: list[DrawCall] = [FakeCall("background", [255], 3, (0, 0, w, h), "other")]
     xs = [w * 0.2, w * 0.5, w * 0.8]
     counts = [3, 4, 2]
     for li, (x, n) in enumerate(zip(xs, counts)):

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Sequence
 __all__ = [
     "Edit", "Family", "Raw", "PALETTE", "CANVASES", "js", "const_lines", "p5_program", "pick_color", "calls",
     "texts", "ARROW_FN", "expect_count", "expect_texts", "color_en", "color_ja", "copy_params", "hex_of", "color_iro",
+    "ORDINALS_EN", "ORDINALS_JA",
 ]
 
 # Named colours with their English and Japanese names; edits such as 「出力ノードを赤くして」 pick from these.
@@ -40,6 +41,10 @@ ARROW_FN = """function drawArrow(x1, y1, x2, y2) {
   triangle(0, 0, -ARROW_SIZE, -ARROW_SIZE / 2, -ARROW_SIZE, ARROW_SIZE / 2);
   pop();
 }"""
+
+# Ordinals used in instructions that name a layer or stage ("the second layer", 「2つ目」).
+ORDINALS_EN = ["first", "second", "third", "fourth"]
+ORDINALS_JA = ["1つ目", "2つ目", "3つ目", "4つ目"]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ import random
 from typing import Any, Sequence
 
 from ._base import (
+    ORDINALS_EN as _ORD_EN,
+    ORDINALS_JA as _ORD_JA,
     CANVASES,
     Edit,
     Family,
@@ -18,8 +20,6 @@ from ._base import (
     pick_color,
 )
 
-_ORD_EN = ["first", "second", "third", "fourth"]
-_ORD_JA = ["1つ目", "2つ目", "3つ目", "4つ目"]
 
 
 def layer_names(n: int) -> list[str]:
