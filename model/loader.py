@@ -38,14 +38,30 @@ def _hub_reachable(timeout_s: float = 3.0) -> bool:
 
 
 def _preset_sources(preset: Preset, prefer_hub: bool | None) -> list[str]:
-    """Where the preset's weights may come from, in order: hub cache, reachable hub, embedded package."""
+    """Where the preset's weights may come from, in order: hub cache, installed embedded package, reachable hub."""
     from model.hf import hub_offline
 
     if _hub_cached(preset.model) or not preset.embedded:
         return [preset.model, EMBEDDED_SOURCE] if preset.embedded else [preset.model]
+    # The packaged copy needs no network at all: when it is installed, use it without asking the hub.
+    if prefer_hub is not True and _embedded_installed():
+        return [EMBEDDED_SOURCE]
     if prefer_hub is not False and not hub_offline() and _hub_reachable():
         return [preset.model, EMBEDDED_SOURCE]
     return [EMBEDDED_SOURCE]
+
+
+def _embedded_installed() -> bool:
+    """True when the embedded model is converted already or its packaged GGUF parts are installed."""
+    from model.embedded import _is_complete, embedded_model_dir, gguf_part_paths
+
+    if _is_complete(embedded_model_dir()):
+        return True
+    try:
+        gguf_part_paths()
+    except ModelError:
+        return False
+    return True
 
 
 def _hub_cached(repo_id: str) -> bool:
@@ -69,7 +85,7 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
     trained adapter when it exists" and False means "no adapter". Extra keywords: prompt/sampling settings
     (temperature, max_new_tokens, history_budget, top_p, top_k, repetition_penalty) and backend options
     (quantize="int8", num_threads, cache_implementation="static", api_key, timeout_s, retries, vision,
-    prefer_hub=False to skip the hub for the embedded default).
+    prefer_hub=True to try the hub before the installed embedded package, False never to ask it).
     """
     source = str(name_or_path or DEFAULT_PRESET).strip()
     if source.startswith(("http://", "https://")):

@@ -741,3 +741,17 @@ def test_extract_joins_helper_blocks_the_main_block_calls():
     assert "function setup()" in ex.code and "function bars()" in ex.code
     assert "unused" not in ex.code
     assert not ex.truncated
+
+
+def test_default_preset_uses_the_installed_package_without_asking_the_hub(monkeypatch):
+    """With the embedded wheels installed, the default never contacts the hub, even when not offline."""
+    from model import loader
+    from model.presets import DEFAULT_PRESET, get_preset
+
+    def no_network(*_a, **_k):
+        raise AssertionError("the hub was asked")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(loader, "_hub_reachable", no_network)
+    monkeypatch.setattr(loader, "_hub_cached", lambda _repo: False)
+    assert loader._preset_sources(get_preset(DEFAULT_PRESET), None) == [loader.EMBEDDED_SOURCE]
