@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 __all__ = [
     "Edit", "Family", "Raw", "PALETTE", "CANVASES", "js", "const_lines", "p5_program", "pick_color", "calls",
     "texts", "ARROW_FN", "expect_count", "expect_texts", "color_en", "color_ja", "copy_params", "hex_of", "color_iro",
-    "ORDINALS_EN", "ORDINALS_JA",
+    "ORDINALS_EN", "ORDINALS_JA", "toggle_edit",
 ]
 
 # Named colours with their English and Japanese names; edits such as 「出力ノードを赤くして」 pick from these.
@@ -183,3 +183,10 @@ class Family(ABC):
     @abstractmethod
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
         """Problems found comparing a render's draw trace with the parameters ([] when it matches)."""
+
+
+def toggle_edit(p: dict, key: str, en: tuple[str, str], ja: tuple[str, str]) -> "Edit":
+    """An edit that flips the boolean parameter `key`; en/ja are the (turn on, turn off) instructions."""
+    q = copy_params(p)
+    q[key] = not p[key]
+    return Edit(q, en[0] if q[key] else en[1], ja[0] if q[key] else ja[1])

@@ -5,6 +5,7 @@ import random
 from typing import Any, Sequence
 
 from ._base import (
+    toggle_edit,
     ARROW_FN,
     Edit,
     Family,
@@ -449,10 +450,8 @@ class Attention(Family):
         q["box_color"] = c
         out.append(Edit(q, f"Make the boxes {c}.", "箱を" + _ja_color_phrase(c)))
         if p["variant"] == "sdpa":
-            q = copy_params(p)
-            q["mask"] = not p["mask"]
-            out.append(Edit(q, "Add a mask step before the softmax." if q["mask"] else "Remove the mask step.",
-                            "ソフトマックスの前にマスクを追加して" if q["mask"] else "マスクの段を削除して"))
+            out.append(toggle_edit(p, "mask", en=("Add a mask step before the softmax.", "Remove the mask step."),
+                                    ja=("ソフトマックスの前にマスクを追加して", "マスクの段を削除して")))
             q = copy_params(p)
             q["variant"] = "mha"
             out.append(Edit(q, f"Turn it into multi-head attention with {p['heads']} heads.",

@@ -6,6 +6,7 @@ import random
 from typing import Any, Sequence
 
 from ._base import (
+    toggle_edit,
     CANVASES,
     Edit,
     Family,
@@ -91,14 +92,10 @@ def _meta_body(p: dict) -> str:
 
 def _meta_edits(p: dict) -> list[Edit]:
     out = []
-    q = copy_params(p)
-    q["axis_labels"] = not p["axis_labels"]
-    out.append(Edit(q, "Add axis labels." if q["axis_labels"] else "Remove the axis labels.",
-                    "軸ラベルを追加して" if q["axis_labels"] else "軸ラベルを消して"))
-    q = copy_params(p)
-    q["title"] = not p["title"]
-    out.append(Edit(q, f"Add the title \"{_title(p)}\"." if q["title"] else "Remove the title.",
-                    f"「{_title(p)}」というタイトルを付けて" if q["title"] else "タイトルを消して"))
+    out.append(toggle_edit(p, "axis_labels", en=("Add axis labels.", "Remove the axis labels."),
+                            ja=("軸ラベルを追加して", "軸ラベルを消して")))
+    out.append(toggle_edit(p, "title", en=(f"Add the title \"{_title(p)}\".", "Remove the title."),
+                            ja=(f"「{_title(p)}」というタイトルを付けて", "タイトルを消して")))
     return out
 
 
@@ -193,10 +190,8 @@ class BarChart(Family):
             q["values"].append(v)
             nxt = _CATEGORIES[p["x_axis"]][2][len(p["values"])]
             out.append(Edit(q, f"Add a bar for {nxt} with value {v}.", f"{nxt}の棒を値{v}で追加して"))
-        q = copy_params(p)
-        q["value_labels"] = not p["value_labels"]
-        out.append(Edit(q, "Show the value above each bar." if q["value_labels"] else "Hide the value labels.",
-                        "各棒の上に値を表示して" if q["value_labels"] else "値のラベルを消して"))
+        out.append(toggle_edit(p, "value_labels", en=("Show the value above each bar.", "Hide the value labels."),
+                                ja=("各棒の上に値を表示して", "値のラベルを消して")))
         return out
 
     def check(self, p: dict, trace: Sequence[Any]) -> list[str]:
@@ -321,10 +316,8 @@ class LineChart(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = _meta_edits(p)
-        q = copy_params(p)
-        q["markers"] = not p["markers"]
-        out.append(Edit(q, "Add a dot at each data point." if q["markers"] else "Remove the point markers.",
-                        "各データ点に点を打って" if q["markers"] else "点マーカーを消して"))
+        out.append(toggle_edit(p, "markers", en=("Add a dot at each data point.", "Remove the point markers."),
+                                ja=("各データ点に点を打って", "点マーカーを消して")))
         s = rng.randrange(len(p["series"]))
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
@@ -409,10 +402,8 @@ class Scatter(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = []
-        q = copy_params(p)
-        q["axis_labels"] = not p["axis_labels"]
-        out.append(Edit(q, "Add axis labels." if q["axis_labels"] else "Remove the axis labels.",
-                        "軸ラベルを追加して" if q["axis_labels"] else "軸ラベルを消して"))
+        out.append(toggle_edit(p, "axis_labels", en=("Add axis labels.", "Remove the axis labels."),
+                                ja=("軸ラベルを追加して", "軸ラベルを消して")))
         q = copy_params(p)
         q["point_size"] = p["point_size"] + 4
         out.append(Edit(q, "Make the points bigger.", "点を大きくして"))
@@ -508,14 +499,10 @@ class Pie(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = []
-        q = copy_params(p)
-        q["percent"] = not p["percent"]
-        out.append(Edit(q, "Show the percentage next to each label." if q["percent"] else "Hide the percentages.",
-                        "各ラベルにパーセントを表示して" if q["percent"] else "パーセント表示を消して"))
-        q = copy_params(p)
-        q["donut"] = not p["donut"]
-        out.append(Edit(q, "Turn it into a donut chart." if q["donut"] else "Make it a full pie instead of a donut.",
-                        "ドーナツグラフにして" if q["donut"] else "ドーナツではなく普通の円グラフにして"))
+        out.append(toggle_edit(p, "percent", en=("Show the percentage next to each label.", "Hide the percentages."),
+                                ja=("各ラベルにパーセントを表示して", "パーセント表示を消して")))
+        out.append(toggle_edit(p, "donut", en=("Turn it into a donut chart.", "Make it a full pie instead of a donut."),
+                                ja=("ドーナツグラフにして", "ドーナツではなく普通の円グラフにして")))
         i = rng.randrange(len(p["values"]))
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)

@@ -6,6 +6,7 @@ import random
 from typing import Any, Sequence
 
 from ._base import (
+    toggle_edit,
     ARROW_FN,
     CANVASES,
     Edit,
@@ -166,14 +167,10 @@ class FunctionPlot(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = []
-        q = copy_params(p)
-        q["grid"] = not p["grid"]
-        out.append(Edit(q, "Add a light grid." if q["grid"] else "Remove the grid.",
-                        "薄いグリッドを追加して" if q["grid"] else "グリッドを消して"))
-        q = copy_params(p)
-        q["labels"] = not p["labels"]
-        out.append(Edit(q, "Add a legend with the function names." if q["labels"] else "Remove the legend.",
-                        "関数名の凡例を追加して" if q["labels"] else "凡例を消して"))
+        out.append(toggle_edit(p, "grid", en=("Add a light grid.", "Remove the grid."),
+                                ja=("薄いグリッドを追加して", "グリッドを消して")))
+        out.append(toggle_edit(p, "labels", en=("Add a legend with the function names.", "Remove the legend."),
+                                ja=("関数名の凡例を追加して", "凡例を消して")))
         c = pick_color(rng, exclude=p["colors"])
         q = copy_params(p)
         q["colors"][0] = c
@@ -412,15 +409,11 @@ class Vectors(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = []
-        q = copy_params(p)
-        q["grid"] = not p["grid"]
-        out.append(Edit(q, "Add a grid." if q["grid"] else "Remove the grid.",
-                        "グリッドを追加して" if q["grid"] else "グリッドを消して"))
+        out.append(toggle_edit(p, "grid", en=("Add a grid.", "Remove the grid."),
+                                ja=("グリッドを追加して", "グリッドを消して")))
         if len(p["vectors"]) >= 2:
-            q = copy_params(p)
-            q["show_sum"] = not p["show_sum"]
-            out.append(Edit(q, "Also draw a + b as a dashed arrow." if q["show_sum"] else "Remove the sum vector.",
-                            "a + bも破線の矢印で描いて" if q["show_sum"] else "和のベクトルを消して"))
+            out.append(toggle_edit(p, "show_sum", en=("Also draw a + b as a dashed arrow.", "Remove the sum vector."),
+                                    ja=("a + bも破線の矢印で描いて", "和のベクトルを消して")))
         v = [rng.randint(-4, 4), rng.randint(-4, 4)]
         if v != [0, 0] and v not in p["vectors"]:
             q = copy_params(p)
@@ -705,10 +698,8 @@ class Heatmap(Family):
 
     def edits(self, p: dict, rng: random.Random) -> list[Edit]:
         out = []
-        q = copy_params(p)
-        q["annotate"] = not p["annotate"]
-        out.append(Edit(q, "Write the value in each cell." if q["annotate"] else "Remove the numbers from the cells.",
-                        "各セルに値を書いて" if q["annotate"] else "セルの数値を消して"))
+        out.append(toggle_edit(p, "annotate", en=("Write the value in each cell.", "Remove the numbers from the cells."),
+                                ja=("各セルに値を書いて", "セルの数値を消して")))
         c = pick_color(rng, exclude=[p["color"], "gray"])
         q = copy_params(p)
         q["color"] = c
