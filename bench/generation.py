@@ -1,11 +1,17 @@
-"""Generation speed of the embedded default on the CPU: plain fp32 vs faster settings, LoRA, best-of-4.
+"""Generation speed of the embedded default on the CPU: plain fp32 vs faster settings, LoRA, best-of-4, batches.
 
     .venv/bin/python bench/generation.py [--max-new-tokens 32] [--rounds 2] [--only bf16,int8,...] [--json out.json]
 
 Every variant answers the same prompt with the same token budget in one run, interleaved round by round (the
 order reversed every other round) so that drifting machine load hits all variants alike; the table gives each
-variant's end-to-end tokens/s (prompt processing included) and its ratio to the plain fp32 baseline. The LoRA rows use a randomly initialised adapter
-(rank 16 on every linear layer, the training recipe's shape) because only its cost is measured.
+variant's end-to-end tokens/s (prompt processing included) and its ratio to the plain fp32 baseline. The LoRA rows
+use a randomly initialised adapter (rank 16 on every linear layer, the training recipe's shape) because only its
+cost is measured.
+
+best_of_4 compares one sampled answer (T=0.7) with n=4 in one call (the shared-prefill path: the prompt is
+prefilled once and its cache copied to 4 rows), the same n=4 call with the prompt duplicated before prefill (the
+plain transformers path, for reference) and 4 separate calls. batch_4_prompts compares 4 different figure prompts
+in one left-padded generate_many() call with the same prompts in 4 generate() calls (greedy).
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ log = logging.getLogger("bench.generation")
 
 PROMPT = Request("Draw a 3-layer neural network: 4 input units, 5 hidden units and 1 output unit, "
                  "fully connected, with labels under each layer.")
+PROMPTS = [PROMPT,
+           Request("Draw a bar chart of monthly sales (Jan to Jun) with labelled axes and a title."),
+           Request("Draw a flowchart: Start, Load data, Train model, Evaluate, End, joined by arrows."),
+           Request("Draw a right triangle with sides labelled a, b and c and the right angle marked.")]
 
 
 @dataclass
@@ -54,6 +64,25 @@ def _time_generate(gen, n: int, max_new_tokens: int, temperature: float) -> tupl
     t0 = time.perf_counter()
     cands = gen.generate(PROMPT, n=n, max_new_tokens=max_new_tokens, temperature=temperature)
     return time.perf_counter() - t0, sum(c.tokens for c in cands)
+
+
+def _time_many(gen, max_new_tokens: int, batched: bool) -> tuple[float, int]:
+    """Seconds and generated tokens of the 4 PROMPTS, greedy: one generate_many call or one generate each."""
+    t0 = time.perf_counter()
+    if batched:
+        cands = [c for cs in gen.generate_many(PROMPTS, max_new_tokens=max_new_tokens, temperature=0.0) for c in cs]
+    else:
+        cands = [gen.generate(r, max_new_tokens=max_new_tokens, temperature=0.0)[0] for r in PROMPTS]
+    return time.perf_counter() - t0, sum(c.tokens for c in cands)
+
+
+def _unshared(gen, n: int, max_new_tokens: int, temperature: float) -> tuple[float, int]:
+    """A timed call with the shared prefill switched off (the prompt is duplicated n times before prefill)."""
+    gen.shared_prefill = False
+    try:
+        return _measure(gen, n, max_new_tokens, temperature)
+    finally:
+        gen.shared_prefill = True
 
 
 def _make_lora(model_dir: Path, out: Path) -> Path:
@@ -135,10 +164,18 @@ def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row
     if want("best_of_4"):
         plan += [("sample_1", lambda: _measure(base, 1, mnt, 0.7)),
                  ("best_of_4_batched", lambda: _measure(base, 4, mnt, 0.7)),
+                 ("best_of_4_unshared", lambda: _unshared(base, 4, mnt, 0.7)),
                  ("best_of_4_sequential", lambda: tuple(map(sum, zip(*[_measure(base, 1, mnt, 0.7)
                                                                        for _ in range(4)]))))]
-        notes.update(sample_1="one sampled candidate (T=0.7)", best_of_4_batched="n=4 in one batched call",
+        notes.update(sample_1="one sampled candidate (T=0.7)",
+                     best_of_4_batched="n=4 in one batched call, prompt prefilled once (shared prefill)",
+                     best_of_4_unshared="n=4 in one call, prompt duplicated before prefill (old path)",
                      best_of_4_sequential="4 separate calls")
+    if want("batch_4_prompts"):
+        plan += [("batch_4_prompts_one_call", lambda: _time_many(base, mnt, batched=True)),
+                 ("batch_4_prompts_4_calls", lambda: _time_many(base, mnt, batched=False))]
+        notes.update(batch_4_prompts_one_call="4 different prompts in one generate_many call (greedy)",
+                     batch_4_prompts_4_calls="the same 4 prompts, one generate call each (greedy)")
     lora = None
     total = len(plan) * rounds
     if want("lora"):
@@ -182,10 +219,17 @@ def report(rows: list[Row]) -> str:
                      f"unmerged LoRA time / base time: {by['lora_unmerged'].seconds / by['lora_base'].seconds:.2f}")
     if "best_of_4_batched" in by:
         b4, s1, sq = by["best_of_4_batched"], by["sample_1"], by["best_of_4_sequential"]
-        notes.append(f"best-of-4 batched time / one sample: {b4.seconds / s1.seconds:.2f}; "
+        notes.append(f"best-of-4 batched (shared prefill) time / one sample: {b4.seconds / s1.seconds:.2f}; "
                      f"4 sequential / batched: {sq.seconds / b4.seconds:.2f}")
+        if "best_of_4_unshared" in by:
+            notes.append(f"best-of-4 with the prompt duplicated (old path) / one sample: "
+                         f"{by['best_of_4_unshared'].seconds / s1.seconds:.2f}")
+    if "batch_4_prompts_one_call" in by:
+        one, four = by["batch_4_prompts_one_call"], by["batch_4_prompts_4_calls"]
+        notes.append(f"4 prompts: one generate_many call {one.seconds:.1f} s, 4 generate calls {four.seconds:.1f} s, "
+                     f"4 calls / one call: {four.seconds / one.seconds:.2f}")
     if base:
-        fastest = max(rows, key=lambda r: r.tok_s if not r.name.startswith(("best_of", "sample")) else 0)
+        fastest = max(rows, key=lambda r: r.tok_s if not r.name.startswith(("best_of", "sample", "batch_")) else 0)
         notes.append(f"fastest single-answer setting: {fastest.name} ({fastest.tok_s / base.tok_s:.2f}× baseline)")
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
@@ -195,7 +239,7 @@ def main() -> None:
     p.add_argument("--max-new-tokens", type=int, default=32, help="tokens per answer (default 32)")
     p.add_argument("--rounds", type=int, default=2, help="interleaved rounds per variant (default 2)")
     p.add_argument("--only", default="", help="comma-separated subset: baseline,bf16,int8,static_cache,"
-                                               "threads_1,lora,best_of_4")
+                                               "threads_1,lora,best_of_4,batch_4_prompts")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

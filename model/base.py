@@ -67,6 +67,15 @@ class Generator(ABC):
                  temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
         """n candidates for the request, from one batched call where the backend allows."""
 
+    def generate_many(self, requests: list[Request], n: int = 1, max_new_tokens: int | None = None,
+                      temperature: float | None = None,
+                      stop_event: threading.Event | None = None) -> list[list[Candidate]]:
+        """n candidates for each request, in order; backends that can batch different prompts override this."""
+        for request in requests:
+            self._validate(request, n)
+        return [self.generate(r, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
+                              stop_event=stop_event) for r in requests]
+
     @abstractmethod
     def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
                stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:

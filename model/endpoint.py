@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 API_KEY_ENV = ("FIGURE_ASSISTANT_API_KEY", "OPENAI_API_KEY")
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+_MAX_CONCURRENT = 4  # generate_many: requests in flight at once (servers queue the rest anyway)
 
 
 def _image_url(img: Any) -> str:
@@ -202,6 +203,26 @@ class EndpointGenerator(Generator):
                 raise ModelError(f"The endpoint returned no choices: {str(data)[:200]}")
             cands.extend(self._from_choice(c, request.lang) for c in choices)
         return cands[:n]
+
+    def generate_many(self, requests: list[Request], n: int = 1, max_new_tokens: int | None = None,
+                      temperature: float | None = None,
+                      stop_event: threading.Event | None = None) -> list[list[Candidate]]:
+        """n candidates for each request; the requests go out concurrently (at most 4 at a time), in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        for request in requests:
+            self._validate(request, n)
+        if len(requests) < 2:
+            return super().generate_many(requests, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
+                                         stop_event=stop_event)
+        pool = ThreadPoolExecutor(max_workers=min(_MAX_CONCURRENT, len(requests)), thread_name_prefix="endpoint")
+        try:
+            # map() yields in request order and re-raises the first failing request's error (a ModelError).
+            return list(pool.map(lambda r: self.generate(r, n=n, max_new_tokens=max_new_tokens,
+                                                         temperature=temperature, stop_event=stop_event),
+                                 requests))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # after a failure, queued requests are not sent
 
     def _sse(self, body: dict[str, Any], stop_event: threading.Event | None) -> Iterator[dict[str, Any] | None]:
         """Parsed SSE events of a streaming completion; yields None once when cancelled."""

@@ -121,6 +121,27 @@ def _make_logprob_recorder() -> Any:
     return _Recorder()
 
 
+def _shared_prefill(model: Any, inputs: Any, n: int) -> Any:
+    """Prefill the prompt once at batch 1 and return its KV cache repeated to n rows, or None if that fails."""
+    # num_return_sequences copies the prompt before prefill, so the compute-bound prompt pass would run n times;
+    # running it once and copying the cache leaves generate() only the last prompt token and the (cheap,
+    # memory-bound) batched decode. The last token is left out so generate() still produces the first logits.
+    from transformers import DynamicCache
+
+    try:
+        out = model(input_ids=inputs["input_ids"][:, :-1], attention_mask=inputs["attention_mask"][:, :-1],
+                    use_cache=True, logits_to_keep=1)
+        cache = out.past_key_values
+        if type(cache) is not DynamicCache:
+            log.debug("shared prefill skipped: the model's cache is a %s", type(cache).__name__)
+            return None
+        cache.batch_repeat_interleave(n)
+        return cache
+    except Exception as exc:  # any model that cannot do this keeps the plain path
+        log.debug("shared prefill failed, duplicating the prompt instead: %s", exc)
+        return None
+
+
 class TransformersGenerator(Generator):
     """A transformers model (text or vision) with optional PEFT adapters."""
 
@@ -134,6 +155,7 @@ class TransformersGenerator(Generator):
         self.is_vision = processor is not None
         self.device = device
         self.generate_kwargs = dict(generate_kwargs or {})  # e.g. cache_implementation="static"
+        self.shared_prefill = True  # best-of-n prefills the prompt once (see _shared_prefill)
         self._lock = threading.RLock()
         self._adapter_names: list[str] = []
         self._active: str | None = None
@@ -283,16 +305,25 @@ class TransformersGenerator(Generator):
                 processors.append(TopKLogitsWarper(s.top_k))
             if s.top_p and s.top_p < 1.0:
                 processors.append(TopPLogitsWarper(s.top_p))
-        config = GenerationConfig(
-            max_new_tokens=max_new_tokens, do_sample=sample, num_return_sequences=n if sample else 1,
-            eos_token_id=self._eos_ids, pad_token_id=self.tokenizer.pad_token_id,
-            temperature=None, top_k=None, top_p=None, repetition_penalty=None,
-            **{k: v for k, v in self.generate_kwargs.items() if k in ("cache_implementation",)},
-        )
+        cache_impl = self.generate_kwargs.get("cache_implementation")
         prompt_len = inputs["input_ids"].shape[1]
+        share = (sample and n > 1 and self.shared_prefill and not self.is_vision and cache_impl in (None, "dynamic")
+                 and inputs["input_ids"].shape[0] == 1 and prompt_len > 1 and "pixel_values" not in inputs)
         with self._lock, torch.inference_mode(), self._adapter_context():
+            cache = _shared_prefill(self.model, inputs, n) if share else None
+            if cache is not None:
+                inputs = {k: v.repeat_interleave(n, dim=0) for k, v in inputs.items()}
+            config = GenerationConfig(
+                max_new_tokens=max_new_tokens, do_sample=sample,
+                num_return_sequences=n if sample and cache is None else 1,
+                eos_token_id=self._eos_ids, pad_token_id=self.tokenizer.pad_token_id,
+                temperature=None, top_k=None, top_p=None, repetition_penalty=None,
+                # generate() refuses a cache_implementation next to a cache it is handed.
+                cache_implementation=cache_impl if cache is None else None,
+            )
+            extra = {"past_key_values": cache} if cache is not None else {}
             out = self.model.generate(
-                **inputs, generation_config=config, logits_processor=LogitsProcessorList(processors),
+                **inputs, **extra, generation_config=config, logits_processor=LogitsProcessorList(processors),
                 stopping_criteria=StoppingCriteriaList([_make_stop_criteria(stop_events)]),
                 streamer=streamer,
             )
@@ -347,6 +378,42 @@ class TransformersGenerator(Generator):
         if len(cands) < n:  # greedy decoding is deterministic: every candidate is the same answer
             cands += [Candidate(**cands[0].to_dict()) for _ in range(n - len(cands))]
         return cands
+
+    def generate_many(self, requests: list[Request], n: int = 1, max_new_tokens: int | None = None,
+                      temperature: float | None = None,
+                      stop_event: threading.Event | None = None) -> list[list[Candidate]]:
+        """n candidates for each request from one left-padded batched generate() call (vision: one call each)."""
+        for request in requests:
+            self._validate(request, n)
+        if self.is_vision or len(requests) < 2:
+            return super().generate_many(requests, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
+                                         stop_event=stop_event)
+        mnt, temp = self._limits(max_new_tokens, temperature)
+        inputs = self._batch_inputs(requests)
+        seqs, logps, cancelled = self._run(inputs, n=n, max_new_tokens=mnt, temperature=temp,
+                                           stop_events=[stop_event] if stop_event else [])
+        per = seqs.shape[0] // len(requests)  # n rows per prompt when sampling, 1 when greedy
+        out = []
+        for i, request in enumerate(requests):
+            rows = slice(i * per, (i + 1) * per)
+            cands = self._to_candidates(seqs[rows], logps[rows] if logps is not None else None, cancelled,
+                                        request.lang)
+            cands += [Candidate(**cands[0].to_dict()) for _ in range(n - len(cands))]
+            out.append(cands)
+        return out
+
+    def _batch_inputs(self, requests: list[Request]) -> Any:
+        """Several text prompts as one left-padded batch on the model's device."""
+        texts = [self.prompt_text(r) for r in requests]
+        if any(r.images for r in requests):
+            log.debug("%s is a text model: images ignored, the sketch text is used", self.name)
+        saved = self.tokenizer.padding_side
+        self.tokenizer.padding_side = "left"  # generate() appends on the right, so the prompts must end aligned
+        try:
+            inputs = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        finally:
+            self.tokenizer.padding_side = saved
+        return inputs.to(self._model_device())
 
     def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
                stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:

@@ -212,17 +212,29 @@ def test_load_local_dir_reports_name_and_kind(gen, tiny):
     assert gen.adapter is None and gen.adapters == []
 
 
-def test_generate_n_candidates_in_one_batched_call(gen, monkeypatch):
+def _spy_generate(g, monkeypatch) -> list[dict]:
+    """Record what each model.generate call was given: rows, num_return_sequences and the handed-in cache."""
     calls = []
-    real = gen.model.generate
+    real = g.model.generate
 
     def spy(*a, **kw):
-        calls.append(kw["generation_config"].num_return_sequences)
+        cache = kw.get("past_key_values")
+        calls.append({"rows": kw["input_ids"].shape[0], "prompt": kw["input_ids"].shape[1],
+                      "nrs": kw["generation_config"].num_return_sequences,
+                      "cache_len": cache.get_seq_length() if cache is not None else None,
+                      "cache_rows": cache.layers[0].keys.shape[0] if cache is not None else None})
         return real(*a, **kw)
 
-    monkeypatch.setattr(gen.model, "generate", spy)
+    monkeypatch.setattr(g.model, "generate", spy)
+    return calls
+
+
+def test_generate_n_candidates_in_one_batched_call(gen, monkeypatch):
+    calls = _spy_generate(gen, monkeypatch)
     cands = gen.generate(Request("draw a red circle"), n=3, max_new_tokens=12, temperature=1.0)
-    assert calls == [3]
+    # One generate call over 3 rows that starts from the prompt's cache, prefilled once and copied to 3 rows.
+    assert len(calls) == 1 and calls[0]["rows"] == 3 and calls[0]["nrs"] == 1
+    assert calls[0]["cache_rows"] == 3 and calls[0]["cache_len"] == calls[0]["prompt"] - 1
     assert len(cands) == 3
     for c in cands:
         assert isinstance(c, Candidate) and c.model == gen.name
@@ -241,6 +253,114 @@ def test_greedy_generation_is_deterministic(gen):
     a = gen.generate(req, max_new_tokens=8, temperature=0)
     b = gen.generate(req, n=2, max_new_tokens=8, temperature=0)
     assert a[0].text == b[0].text == b[1].text
+
+
+def test_shared_prefill_with_top_k_1_matches_greedy(gen, monkeypatch):
+    """top_k=1 sampling picks the argmax, so a wrongly built or misaligned prompt cache would show here."""
+    from dataclasses import replace
+
+    req = Request("draw a red circle and two squares")
+    greedy = gen.generate(req, n=1, max_new_tokens=12, temperature=0)[0]
+    monkeypatch.setattr(gen, "settings", replace(gen.settings, top_k=1))
+    calls = _spy_generate(gen, monkeypatch)
+    cands = gen.generate(req, n=3, max_new_tokens=12, temperature=1.0)
+    assert calls[0]["cache_rows"] == 3  # the shared-prefill path ran
+    for c in cands:
+        assert (c.text, c.tokens, c.finish_reason) == (greedy.text, greedy.tokens, greedy.finish_reason)
+        assert c.logprob == pytest.approx(greedy.logprob, abs=1e-4)
+
+
+def test_shared_prefill_samples_like_the_duplicated_prompt(gen, monkeypatch):
+    import torch
+
+    req = Request("draw a blue triangle")
+    runs = {}
+    for shared in (True, False):
+        monkeypatch.setattr(gen, "shared_prefill", shared)
+        calls = _spy_generate(gen, monkeypatch)
+        torch.manual_seed(1234)
+        runs[shared] = gen.generate(req, n=2, max_new_tokens=12, temperature=1.0)
+        assert calls[-1]["nrs"] == (1 if shared else 2) and (calls[-1]["cache_rows"] is not None) is shared
+    assert [c.text for c in runs[True]] == [c.text for c in runs[False]]
+    assert [c.logprob for c in runs[True]] == pytest.approx([c.logprob for c in runs[False]], abs=1e-4)
+    assert runs[True][0].text != runs[True][1].text  # two real samples, not one copied
+
+
+def test_shared_prefill_falls_back_when_the_prefill_fails(gen, monkeypatch):
+    real = gen.model.forward
+    seen = []
+
+    def flaky(*a, **kw):
+        seen.append(1)
+        if len(seen) == 1:
+            raise RuntimeError("no prefill for you")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(gen.model, "forward", flaky)
+    calls = _spy_generate(gen, monkeypatch)
+    cands = gen.generate(Request("draw a red circle"), n=2, max_new_tokens=6, temperature=1.0)
+    assert len(cands) == 2 and all(c.logprob is not None for c in cands)
+    assert calls == [{"rows": calls[0]["rows"], "prompt": calls[0]["prompt"], "nrs": 2, "cache_len": None,
+                      "cache_rows": None}]
+
+
+def test_best_of_n_with_a_static_cache_uses_the_plain_path(tiny, monkeypatch):
+    g = load(str(tiny), cache_implementation="static")
+    calls = _spy_generate(g, monkeypatch)
+    cands = g.generate(Request("two circles"), n=2, max_new_tokens=6, temperature=1.0)
+    assert len(cands) == 2 and calls[0]["nrs"] == 2 and calls[0]["cache_rows"] is None
+
+
+def test_preset_stop_event_cancels_best_of_n(gen):
+    stop = threading.Event()
+    stop.set()
+    cands = gen.generate(Request("x"), n=3, max_new_tokens=50, temperature=1.0, stop_event=stop)
+    assert len(cands) == 3 and all(c.finish_reason == "cancelled" and c.tokens <= 1 for c in cands)
+
+
+MANY = [Request("x"),
+        Request("Draw a 3-layer neural network with 4 input units, 5 hidden units and 1 output unit, fully "
+                "connected, with labels under each layer and arrows between the layers."),
+        Request("make the circle red", code=SKETCH),
+        Request("a bar chart")]
+
+
+def test_generate_many_matches_generate_per_prompt(gen, monkeypatch):
+    lengths = [len(gen.tokenizer(gen.prompt_text(r))["input_ids"]) for r in MANY]
+    assert max(lengths) - min(lengths) > 40  # left padding really happens
+    single = [gen.generate(r, max_new_tokens=10, temperature=0)[0] for r in MANY]
+    calls = _spy_generate(gen, monkeypatch)
+    many = gen.generate_many(MANY, max_new_tokens=10, temperature=0)
+    assert len(calls) == 1 and calls[0]["rows"] == len(MANY)  # one batched call
+    assert gen.tokenizer.padding_side == "left"
+    assert [len(c) for c in many] == [1] * len(MANY)
+    for s1, (m,) in zip(single, many):
+        assert (m.text, m.code, m.tokens, m.finish_reason, m.truncated) == \
+            (s1.text, s1.code, s1.tokens, s1.finish_reason, s1.truncated)
+        assert m.logprob == pytest.approx(s1.logprob, abs=1e-4)
+
+
+def test_generate_many_samples_n_per_prompt_in_order(gen, monkeypatch):
+    from dataclasses import replace
+
+    greedy = [gen.generate(r, max_new_tokens=8, temperature=0)[0].text for r in MANY[:3]]
+    monkeypatch.setattr(gen, "settings", replace(gen.settings, top_k=1))  # argmax sampling: order is checkable
+    many = gen.generate_many(MANY[:3], n=2, max_new_tokens=8, temperature=1.0)
+    assert [[c.text for c in cands] for cands in many] == [[t, t] for t in greedy]
+    assert all(c.logprob is not None and c.tokens >= 1 for cands in many for c in cands)
+    assert [len(c) for c in gen.generate_many(MANY[:2], n=3, max_new_tokens=4, temperature=0)] == [3, 3]
+
+
+def test_generate_many_edge_cases(gen):
+    assert gen.generate_many([]) == []
+    stop = threading.Event()
+    stop.set()
+    many = gen.generate_many(MANY[:2], max_new_tokens=50, temperature=0, stop_event=stop)
+    assert all(c.finish_reason == "cancelled" and c.tokens <= 1 for (c,) in many)
+    with pytest.raises(ModelError, match="empty"):
+        gen.generate_many([MANY[0], Request("")])
+    assert gen.generate_many([MANY[0]], max_new_tokens=4, temperature=0)[0][0].text == \
+        gen.generate(MANY[0], max_new_tokens=4, temperature=0)[0].text
 
 
 def test_stream_grows_and_ends_with_the_candidate(gen):
@@ -464,6 +584,14 @@ def test_vision_model_batches_streams_and_works_without_images(tiny_vl, tmp_path
         tiny_vl.generate(Request("x", images=[str(tmp_path / "nope.png")]), max_new_tokens=2)
 
 
+def test_vision_generate_many_answers_each_request(tiny_vl):
+    from PIL import Image
+
+    reqs = [Request("draw this", images=[Image.new("RGB", (32, 32), "white")]), Request("no image here")]
+    many = tiny_vl.generate_many(reqs, max_new_tokens=4, temperature=0)
+    assert [c[0].text for c in many] == [tiny_vl.generate(r, max_new_tokens=4, temperature=0)[0].text for r in reqs]
+
+
 # ----------------------------------------------------------------------------- endpoint
 REPLY = f"Here it is:\n```javascript\n{SKETCH}\n```"
 
@@ -495,13 +623,22 @@ class _Handler(BaseHTTPRequestHandler):
         if srv.fail:
             code = srv.fail.pop(0)
             return self._json(code, {"error": {"message": f"scripted failure {code}"}})
-        if srv.delay_s:
-            time.sleep(srv.delay_s)
+        with srv.lock:
+            srv.inflight += 1
+            srv.max_inflight = max(srv.max_inflight, srv.inflight)
+        try:
+            if srv.delay_s:
+                time.sleep(srv.delay_s)
+        finally:
+            with srv.lock:
+                srv.inflight -= 1
         if srv.api_key and self.headers.get("Authorization") != f"Bearer {srv.api_key}":
             return self._json(401, {"error": {"message": "invalid api key"}})
         if body["model"] not in srv.models:
             return self._json(404, {"error": {"message": f"model {body['model']} does not exist"}})
         reply = srv.reply
+        if srv.echo:  # answer with the request's last line (its instruction), to check the order of answers
+            reply = f"echo: {body['messages'][-1]['content'].splitlines()[-1]}"
         n = 1 if srv.ignore_n else body.get("n", 1)
         if body.get("stream"):
             self.send_response(200)
@@ -534,6 +671,7 @@ def server():
     srv.models, srv.requests, srv.fail = ["qwen-coder", "figures-lora"], [], []
     srv.delay_s, srv.chunk_delay_s, srv.api_key, srv.ignore_n = 0.0, 0.0, None, False
     srv.reply, srv.finish = REPLY, "stop"
+    srv.echo, srv.lock, srv.inflight, srv.max_inflight = False, threading.Lock(), 0, 0
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     srv.url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
@@ -570,6 +708,22 @@ def test_endpoint_adapter_is_the_served_model_name(server):
     assert g.generate(Request("x"))[0].adapter is None and server.requests[-1]["body"]["model"] == "qwen-coder"
     with pytest.raises(ModelError, match="serves no model"):
         g.set_adapter("other")
+
+
+def test_endpoint_generate_many_is_concurrent_and_in_order(server):
+    server.echo, server.delay_s = True, 0.3
+    g = load(server.url)
+    reqs = [Request(f"figure number {i}") for i in range(6)]
+    many = g.generate_many(reqs, n=2, max_new_tokens=16, temperature=0.5)
+    assert [[c.text for c in cands] for cands in many] == [[f"echo: figure number {i}"] * 2 for i in range(6)]
+    assert 2 <= server.max_inflight <= 4  # concurrent, bounded by the pool
+    assert all(r["body"]["n"] == 2 and r["body"]["max_tokens"] == 16 for r in server.requests)
+    assert g.generate_many([]) == []
+    server.echo, server.delay_s = False, 0.0
+    with pytest.raises(ModelError, match="404"):
+        load(server.url, model="missing-model").generate_many(reqs[:3])
+    with pytest.raises(ModelError, match="empty"):
+        g.generate_many([reqs[0], Request("")])
 
 
 def test_endpoint_streams_and_flags_truncation(server):
