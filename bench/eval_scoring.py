@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/eval_scoring.py                       # random-weight ViT-B/32 CLIP (timing only)
     .venv/bin/python bench/eval_scoring.py --clip-model DIR      # a real CLIP saved on disk
+    .venv/bin/python bench/eval_scoring.py --n 60 --threads 1    # a quick profile on a busy machine
+    .venv/bin/python bench/eval_scoring.py --cache-dir /tmp/c    # also time a second run against the same references
 
 Predictions are made from the synthetic generator: most are a changed copy of the reference program (so the two
 renders differ), some are identical, some fail (syntax error, blank canvas, endless loop), as real outputs do.
@@ -22,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 BUDGET_S = 120.0
 
 
-def make_predictions(n: int, seed: int = 1) -> list[dict]:
-    """`n` prediction rows with references, a realistic mix of outcomes."""
+def make_predictions(n: int, seed: int = 1, nudge: int = 7) -> list[dict]:
+    """`n` prediction rows with references, a realistic mix of outcomes (`nudge` changes the changed copies)."""
     from dataset.synth import make_rows
 
     rows = [r for r in make_rows(3 * n, seed=seed, edit_fraction=0.0)][:n]
@@ -32,7 +34,7 @@ def make_predictions(n: int, seed: int = 1) -> list[dict]:
         ref = r["code"]
         k = i % 20
         if k < 13:  # a different but similar program: first number in the body nudged
-            code = re.sub(r"(\d+)", lambda m: str(int(m.group(1)) + 7), ref, count=3)
+            code = re.sub(r"(\d+)", lambda m: str(int(m.group(1)) + nudge), ref, count=3)
         elif k < 16:
             code = ref
         elif k < 18:
@@ -112,11 +114,19 @@ def main() -> int:
     ap.add_argument("--clip-model", default=None, help="a saved CLIP directory (default: random ViT-B/32)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--batching-images", type=int, default=32, help="images for the batch-vs-single comparison")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: torch's, one per core); 1 gives CPU times that a busy machine "
+                         "does not inflate with OpenMP spin-waiting")
+    ap.add_argument("--cache-dir", default=None,
+                    help="CLIP embedding cache: after the timed run, score a second prediction set against the "
+                         "same references with a fresh encoder and report what the cache saved")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from eval.clip import ClipEncoder
     from eval.score import ScoreConfig, score_rows
     from render import render, render_many
@@ -128,31 +138,48 @@ def main() -> int:
     enc = (ClipEncoder(args.clip_model, batch_size=args.batch_size) if args.clip_model
            else random_vit_b32([p["caption"] for p in preds]))
     enc.batch_size = args.batch_size
+    enc.cache_dir = args.cache_dir
     enc.load()
     render("function setup(){createCanvas(10,10);background(0);}")  # start the browser pool
     say(f"CLIP: {enc.name}; setup (CLIP load + browser start, outside the budget): {time.perf_counter() - t:.1f} s")
 
     cpu0 = cpu_seconds()
-    rep = score_rows(preds, ScoreConfig(progress=False), clip_encoder=enc)
+    cfg = ScoreConfig(progress=False, clip_batch_size=args.batch_size, clip_cache_dir=args.cache_dir)
+    rep = score_rows(preds, cfg, clip_encoder=enc)
     cpu = cpu_seconds() - cpu0
     tm = rep["timing_s"]
     say(f"scored {rep['n']} predictions: render success {rep['render_success_rate']:.1%}, "
         f"errors {rep['render']['error']}, blank {rep['render']['blank']}, timeouts {rep['render']['timeout']}, "
         f"redaction {rep['redaction']}")
-    say(f"{'stage':28s} {'seconds':>8s}")
-    say(f"{'render (preds+refs)':28s} {tm['render']:8.1f}")
-    say(f"{'text-free images':28s} {tm['images']:8.1f}")
+    tc = tm["cpu"]
+    say(f"{'stage':28s} {'wall s':>8s} {'CPU s (scorer; browser not in it)':>34s}")
+    say(f"{'render (preds+refs)':28s} {tm['render']:8.1f} {tc['render']:34.1f}")
+    say(f"{'text-free images':28s} {tm['images']:8.1f} {tc['images']:34.1f}")
     for name, sec in tm["by_metric"].items():
-        say(f"  {name:26s} {sec:8.1f}")
-    say(f"{'metrics':28s} {tm['metrics']:8.1f}")
-    say(f"{'total':28s} {tm['total']:8.1f}   budget {BUDGET_S:.0f} s -> {tm['total'] / BUDGET_S:.2f} of budget")
+        say(f"  {name:26s} {sec:8.1f} {tc['by_metric'][name]:34.1f}")
+    say(f"{'metrics':28s} {tm['metrics']:8.1f} {tc['metrics']:34.1f}")
+    say(f"{'total':28s} {tm['total']:8.1f} {tc['total']:34.1f}   wall budget {BUDGET_S:.0f} s -> "
+        f"{tm['total'] / BUDGET_S:.2f} of budget")
+    say(f"CLIP work: {rep.get('clip_encodings')}")
     cores = os.cpu_count() or 1
     say(f"CPU time (this process + browser): {cpu:.1f} s -> on {cores} idle cores at least {cpu / cores:.1f} s wall, "
         f"{cpu / cores / BUDGET_S:.2f} of budget")
 
+    if args.cache_dir:  # a second run (another model's predictions) against the same references
+        from eval.clip import ClipEncoder as _CE
+
+        enc2 = _CE.from_components(enc.name, enc._model, enc._tokenizer, enc._processor, batch_size=args.batch_size,
+                                   cache_dir=args.cache_dir)
+        preds2 = make_predictions(args.n, nudge=5)
+        cpu0 = cpu_seconds()
+        rep2 = score_rows(preds2, cfg, clip_encoder=enc2)
+        say(f"second run, same references, embedding cache {args.cache_dir}: wall {rep2['timing_s']['total']:.1f} s, "
+            f"CPU (scorer + browser) {cpu_seconds() - cpu0:.1f} s; CLIP work {rep2.get('clip_encodings')}")
+
     # Batching: one image at a time vs a batch, on the same renders of distinct programs.
     imgs = [r.image for r in render_many([p["reference_code"] for p in preds[:args.batching_images]])
             if r.image is not None]
+    enc.cache_dir = None  # time the model, not the disk cache
     enc.clear_cache()
     t = time.perf_counter()
     for im in imgs:

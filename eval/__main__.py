@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-new-tokens", type=int, default=1024)
     g.add_argument("--temperature", type=float, default=0.7)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    g.add_argument("--batch-size", type=int, default=None,
+                   help="prompts generated together (backends with generate_many batch them); default 4 when "
+                        "-n is 1, else 1")
 
     s = sub.add_parser("score", help="render and score predictions into a report")
     s.add_argument("--predictions", required=True, help="predictions JSONL written by generate (or any tool)")
@@ -49,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["p5", "svg"], default="p5", help="language for rows that do not say")
     s.add_argument("--clip-model", default="openai/clip-vit-base-patch32",
                    help="CLIP model id or local dir; openai/clip-vit-large-patch14-336 matches AutomaTikZ")
-    s.add_argument("--clip-batch-size", type=int, default=32)
+    s.add_argument("--clip-batch-size", type=int, default=32, help="images/texts per CLIP forward pass")
+    s.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="keep CLIP embeddings in DIR (e.g. ~/.cache/figure-assistant/eval), keyed by a hash of the "
+                        "CLIP weights and of each image/text, so scoring several runs against the same references "
+                        "encodes them once; scores are the same with or without it (default: off)")
     s.add_argument("--no-clip", action="store_true", help="skip the CLIP metrics")
     s.add_argument("--no-redacted", action="store_true", help="skip the text-redacted image metrics")
     s.add_argument("--ssim-size", type=int, default=256, help="side of the grey images SSIM compares")
@@ -92,7 +99,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .generate import GenerateConfig, generate_file
 
     cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
-                         temperature=args.temperature, render_timeout_s=args.render_timeout)
+                         temperature=args.temperature, render_timeout_s=args.render_timeout,
+                         batch_size=args.batch_size)
     log.info("generate: %s", cfg)
     # adapter=None lets a preset pick the project's trained adapter; False asks for the base model.
     adapter = False if args.no_adapter else args.adapter
@@ -113,7 +121,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     judge = (JudgeConfig(url=args.judge_url, model=args.judge_model, api_key_env=args.judge_key_env,
                          concurrency=args.judge_concurrency) if args.judge_url else None)
     cfg = ScoreConfig(lang=args.lang, clip=not args.no_clip, clip_model=args.clip_model,
-                      clip_batch_size=args.clip_batch_size, ssim_size=args.ssim_size, redacted=not args.no_redacted,
+                      clip_batch_size=args.clip_batch_size, clip_cache_dir=args.cache_dir, ssim_size=args.ssim_size, redacted=not args.no_redacted,
                       render_timeout_s=args.render_timeout, judge=judge, progress=not args.quiet)
     log.info("score: %s", cfg)
     rows = read_jsonl(args.predictions)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .jsonl import JsonlAppender, read_jsonl, repair_tail
 
-__all__ = ["GenerateConfig", "validate_prompts", "predict_row", "generate_file", "pick_best"]
+__all__ = ["GenerateConfig", "validate_prompts", "predict_row", "predict_rows", "generate_file", "pick_best"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ class GenerateConfig:
     max_new_tokens: int = 1024
     temperature: float = 0.7
     render_timeout_s: float = 10.0
+    # Prompts sent together through gen.generate_many (when the backend has it); None: 4 when n == 1, else 1
+    # (best-of-N already batches the n samples of one prompt).
+    batch_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -36,6 +39,13 @@ class GenerateConfig:
             raise ValueError(f"--lang must be p5 or svg, got {self.lang!r}")
         if self.max_new_tokens < 1:
             raise ValueError("--max-new-tokens must be >= 1")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"--batch-size must be >= 1, got {self.batch_size}")
+
+    @property
+    def prompts_per_batch(self) -> int:
+        """How many prompts go to the model at once."""
+        return self.batch_size if self.batch_size is not None else (4 if self.n == 1 else 1)
 
 
 def validate_prompts(rows: list[dict[str, Any]], source: str = "prompts") -> None:
@@ -65,14 +75,22 @@ def _candidate_dict(c: Any, source: str) -> dict[str, Any]:
 def _attach_render(cands: list[dict[str, Any]], lang: str, render_many: Callable[..., list[Any]],
                    timeout_s: float) -> None:
     """Render candidates (in one batch) and record status, error and line on each."""
-    with_code = [c for c in cands if c["code"].strip()]
-    for c in cands:
-        if not c["code"].strip():
-            c.update(status="empty", error="no code in the reply", line=None)
-    if not with_code:
-        return
-    for c, r in zip(with_code, render_many([c["code"] for c in with_code], lang=lang, timeout_s=timeout_s)):
-        c.update(status=r.status, error=r.error, line=r.line)
+    _attach_render_groups([(cands, lang)], render_many, timeout_s)
+
+
+def _attach_render_groups(groups: list[tuple[list[dict[str, Any]], str]], render_many: Callable[..., list[Any]],
+                          timeout_s: float) -> None:
+    """Render the candidates of several rows, one render_many call per language, and record the outcomes."""
+    by_lang: dict[str, list[dict[str, Any]]] = {}
+    for cands, lang in groups:
+        for c in cands:
+            if c["code"].strip():
+                by_lang.setdefault(lang, []).append(c)
+            else:
+                c.update(status="empty", error="no code in the reply", line=None)
+    for lang, with_code in by_lang.items():
+        for c, r in zip(with_code, render_many([c["code"] for c in with_code], lang=lang, timeout_s=timeout_s)):
+            c.update(status=r.status, error=r.error, line=r.line)
 
 
 def pick_best(cands: list[dict[str, Any]]) -> int:
@@ -110,14 +128,21 @@ def _request(row: dict[str, Any], lang: str, gen: Any) -> Any:
                    sketch_text=sketch_text, images=images)
 
 
-def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
-                render_many: Callable[..., list[Any]]) -> dict[str, Any]:
-    """One prediction row: N samples, repairs while nothing renders, the best candidate kept."""
-    lang = row.get("lang") or cfg.lang
-    req = _request(row, lang, gen)
-    cands = [_candidate_dict(c, "sample") for c in gen.generate(
-        req, n=cfg.n, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)]
-    _attach_render(cands, lang, render_many, cfg.render_timeout_s)
+def _sample_many(gen: Any, reqs: list[Any], cfg: GenerateConfig) -> list[list[Any]]:
+    """cfg.n candidates per request: one gen.generate_many call when the backend has it, else one call per row."""
+    kw = dict(n=cfg.n, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
+    many = getattr(gen, "generate_many", None)
+    if many is not None and callable(many):
+        out = list(many(reqs, **kw))
+        if len(out) != len(reqs):
+            raise RuntimeError(f"{type(gen).__name__}.generate_many answered {len(out)} lists for {len(reqs)} requests")
+        return out
+    return [gen.generate(r, **kw) for r in reqs]
+
+
+def _finish_row(row: dict[str, Any], req: Any, lang: str, cands: list[dict[str, Any]], gen: Any,
+                cfg: GenerateConfig, render_many: Callable[..., list[Any]]) -> dict[str, Any]:
+    """Repair rounds while nothing renders (samples already rendered), then the best candidate kept."""
     for _ in range(cfg.repair):
         if any(c["status"] == "ok" for c in cands):
             break
@@ -139,6 +164,32 @@ def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
     return out
 
 
+def predict_rows(rows: list[dict[str, Any]], gen: Any, cfg: GenerateConfig,
+                 render_many: Callable[..., list[Any]]) -> Iterator[dict[str, Any]]:
+    """Prediction rows for a chunk of prompts, in order: sampled together, rendered together, repaired per row.
+
+    Yields each row as soon as its repairs are done, so a caller can append it at once.
+    """
+    langs = [row.get("lang") or cfg.lang for row in rows]
+    reqs = [_request(row, lang, gen) for row, lang in zip(rows, langs)]
+    sampled = _sample_many(gen, reqs, cfg)
+    cands = [[_candidate_dict(c, "sample") for c in got] for got in sampled]
+    _attach_render_groups(list(zip(cands, langs)), render_many, cfg.render_timeout_s)
+    for row, req, lang, cs in zip(rows, reqs, langs, cands):
+        yield _finish_row(row, req, lang, cs, gen, cfg, render_many)
+
+
+def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
+                render_many: Callable[..., list[Any]]) -> dict[str, Any]:
+    """One prediction row: N samples, repairs while nothing renders, the best candidate kept."""
+    lang = row.get("lang") or cfg.lang
+    req = _request(row, lang, gen)
+    cands = [_candidate_dict(c, "sample") for c in gen.generate(
+        req, n=cfg.n, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)]
+    _attach_render(cands, lang, render_many, cfg.render_timeout_s)
+    return _finish_row(row, req, lang, cands, gen, cfg, render_many)
+
+
 def generate_file(prompts: str | Path, out: str | Path, gen: Any, cfg: GenerateConfig,
                   render_many: Callable[..., list[Any]] | None = None, progress: bool = True) -> dict[str, int]:
     """Append a prediction for every prompt not yet in `out`; returns counts of done, skipped and written rows."""
@@ -155,8 +206,12 @@ def generate_file(prompts: str | Path, out: str | Path, gen: Any, cfg: GenerateC
         log.info("%s already holds %d of %d prompts; generating the other %d", out, len(rows) - len(todo),
                  len(rows), len(todo))
     written = 0
-    with JsonlAppender(out) as sink:
-        for row in tqdm(todo, desc="generate", unit="prompt", disable=not progress):
-            sink.write(predict_row(row, gen, cfg, render_many))
-            written += 1
+    step = cfg.prompts_per_batch
+    with JsonlAppender(out) as sink, tqdm(total=len(todo), desc="generate", unit="prompt",
+                                          disable=not progress) as bar:
+        for i in range(0, len(todo), step):
+            for pred in predict_rows(todo[i:i + step], gen, cfg, render_many):
+                sink.write(pred)  # appended (and synced) as soon as the row is done
+                written += 1
+                bar.update(1)
     return {"prompts": len(rows), "skipped": len(rows) - len(todo), "written": written}

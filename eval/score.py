@@ -23,6 +23,7 @@ class ScoreConfig:
     clip: bool = True
     clip_model: str = "openai/clip-vit-base-patch32"
     clip_batch_size: int = 32
+    clip_cache_dir: str | None = None  # persist CLIP embeddings here (keyed by weights and content); None: off
     ssim_size: int = 256
     redacted: bool = True  # also score text-redacted renders
     render_timeout_s: float = 10.0
@@ -65,7 +66,9 @@ def _build_metrics(cfg: ScoreConfig, any_reference: bool, encoder: Any = None) -
     if cfg.clip:
         from .clip import ClipUnavailable, get_encoder
 
-        enc = encoder or get_encoder(cfg.clip_model, cfg.clip_batch_size)
+        enc = encoder or get_encoder(cfg.clip_model, cfg.clip_batch_size, cache_dir=cfg.clip_cache_dir)
+        if encoder is not None and cfg.clip_cache_dir is not None:
+            enc.cache_dir = cfg.clip_cache_dir
         enc.progress = cfg.progress
         try:
             enc.load()
@@ -134,6 +137,7 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
     validate_predictions(rows)
     render_many = render_many or _default_render_many()
     t0 = time.perf_counter()
+    c0 = time.process_time()  # CPU of this process (the browser's is not in it): wall time lies on a busy machine
     langs = [str(r.get("lang") or cfg.lang) for r in rows]
 
     # Render in one batch: kept programs, references, and candidates whose outcome generate did not record.
@@ -151,6 +155,7 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
         res = results.get((str(c.get("code") or ""), l))
         c["status"] = res.status if res is not None else "empty"
     t_render = time.perf_counter() - t0
+    c_render = time.process_time() - c0
 
     # Images and their text-redacted versions.
     ref_images: list[Any] = []
@@ -197,17 +202,22 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
             reference_image=ref_images[i], image_redacted=red_pred[i], reference_image_redacted=red_ref[i],
             error=getattr(res, "error", None)))
     t1 = time.perf_counter()
+    c1 = time.process_time()
 
     metrics, skipped = _build_metrics(cfg, any(im is not None for im in ref_images), clip_encoder)
+    enc = next((m.encoder for m in metrics if hasattr(getattr(m, "encoder", None), "stats")), None)
+    stats0 = dict(enc.stats) if enc is not None else {}
     report: dict[str, Any] = {"report_version": REPORT_VERSION, "n": len(rows)}
     per_row: list[dict[str, Any]] = [{"id": s.id} for s in samples]
     by_metric: dict[str, float] = {}
+    cpu_by_metric: dict[str, float] = {}
     for m in metrics:
-        tm = time.perf_counter()
+        tm, cm = time.perf_counter(), time.process_time()
         for s in samples:
             m.update(s)
         res: MetricResult = m.compute()
         by_metric[m.name] = round(time.perf_counter() - tm, 3)
+        cpu_by_metric[m.name] = round(time.process_time() - cm, 3)
         report.update(res.summary)
         for row_out, vals in zip(per_row, res.per_row):
             row_out.update(vals)
@@ -217,11 +227,17 @@ def score_rows(rows: list[dict[str, Any]], cfg: ScoreConfig, render_many: Callab
             per_row[i]["line"] = res.line
     report["redaction"] = redaction_methods
     report["skipped"] = skipped
-    report["config"] = {"clip_model": (clip_encoder.name if clip_encoder else cfg.clip_model) if cfg.clip else None, "ssim_size": cfg.ssim_size,
+    report["config"] = {"clip_model": (clip_encoder.name if clip_encoder else cfg.clip_model) if cfg.clip else None,
+                        "clip_cache_dir": cfg.clip_cache_dir, "ssim_size": cfg.ssim_size,
                         "render_timeout_s": cfg.render_timeout_s, "lang": cfg.lang,
                         "judge_model": getattr(cfg.judge, "model", None)}
     report["timing_s"] = {"render": round(t_render, 3), "images": round(t1 - t0 - t_render, 3),
                           "metrics": round(time.perf_counter() - t1, 3), "by_metric": by_metric,
-                          "total": round(time.perf_counter() - t0, 3)}
+                          "total": round(time.perf_counter() - t0, 3),
+                          "cpu": {"render": round(c_render, 3), "images": round(c1 - c0 - c_render, 3),
+                                  "metrics": round(time.process_time() - c1, 3), "by_metric": cpu_by_metric,
+                                  "total": round(time.process_time() - c0, 3)}}
+    if enc is not None:  # what this report asked of CLIP and how much of it was actually encoded
+        report["clip_encodings"] = {k: v - stats0.get(k, 0) for k, v in enc.stats.items()}
     report["rows"] = per_row
     return report

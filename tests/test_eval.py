@@ -128,6 +128,76 @@ def test_clip_images_are_encoded_once_across_metrics(tiny_clip):
     assert float((a[1] @ b[0])) == pytest.approx(1.0)
 
 
+def test_fast_preprocessing_equals_the_clip_processor():
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+
+    proc = CLIPImageProcessorPil()  # OpenAI CLIP's settings: shortest edge 224, bicubic, centre crop 224
+    enc = ClipEncoder.from_components("p", __import__("torch").nn.Identity(), None, proc)
+    images = [noise(i, size) for i, size in enumerate([(400, 300), (300, 400), (224, 224), (500, 225), (37, 1000),
+                                                         (399, 401)])]
+    images.append(Image.new("RGB", (640, 480), (12, 200, 99)))
+    fast = enc.pixel_values(images)
+    slow = proc(images=images, return_tensors="pt")["pixel_values"]
+    assert enc._fast_plan() is not None and fast.shape == slow.shape == (7, 3, 224, 224)
+    assert float((fast - slow).abs().max()) <= 1e-5  # in fact bit-identical: same PIL resize, same arithmetic
+    enc.fast_preprocess = False
+    assert enc._fast_plan() is None and bool((enc.pixel_values(images) == slow).all())
+
+
+def _old_path_embeddings(clip_dir, texts, images):
+    """Embeddings the way the encoder made them before its speed work: processor, texts in given order."""
+    import torch
+    from transformers import AutoTokenizer, CLIPModel
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+
+    model = CLIPModel.from_pretrained(clip_dir).eval()
+    tok = AutoTokenizer.from_pretrained(clip_dir)
+    proc = CLIPImageProcessorPil.from_pretrained(clip_dir)
+    with torch.inference_mode():
+        ids = tok(texts, padding=True, truncation=True, max_length=16, return_tensors="pt")
+        t = model.get_text_features(input_ids=ids["input_ids"], attention_mask=ids["attention_mask"])
+        v = model.get_image_features(pixel_values=proc(images=images, return_tensors="pt")["pixel_values"])
+    t = t if torch.is_tensor(t) else t.pooler_output
+    v = v if torch.is_tensor(v) else v.pooler_output
+    return torch.nn.functional.normalize(t, dim=-1), torch.nn.functional.normalize(v, dim=-1)
+
+
+def test_fast_path_embeddings_and_scores_equal_the_old_path(tiny_clip):
+    texts = ["a red circle", "three layer neural network with five bars", "a", "bar chart", "a red circle"]
+    images = [noise(20, (48, 40)), noise(21, (40, 64)), noise(20, (48, 40)), noise(22), noise(23, (80, 33))]
+    old_t, old_v = _old_path_embeddings(tiny_clip, texts, images)
+    enc = ClipEncoder(str(tiny_clip), batch_size=2)  # several batches, length-sorted texts, repeats
+    new_t, new_v = enc.embed_texts(texts), enc.embed_images(images)
+    assert float((new_t - old_t).abs().max()) < 1e-5 and float((new_v - old_v).abs().max()) < 1e-5
+    assert enc.stats["texts_encoded"] == 4 and enc.stats["images_encoded"] == 4  # repeats encoded once
+    m = ClipImageScore(enc)
+    m.update(sample(image=images[0], ref=images[1]))
+    m.update(sample(image=images[3], ref=images[4]))
+    got = [r["clip_image_score"] for r in m.compute().per_row]
+    want = [clip_score(float(old_v[0] @ old_v[1])), clip_score(float(old_v[3] @ old_v[4]))]
+    assert got == pytest.approx(want, abs=1e-4)
+
+
+def test_disk_cache_reuses_embeddings_across_encoders(tiny_clip, tmp_path):
+    images = [noise(30), noise(31)]
+    first = ClipEncoder(str(tiny_clip), cache_dir=tmp_path / "cache")
+    a_img, a_txt = first.embed_images(images), first.embed_texts(["a red circle"])
+    assert first.stats["images_encoded"] == 2 and first.stats["images_from_disk"] == 0
+
+    second = ClipEncoder(str(tiny_clip), cache_dir=tmp_path / "cache")  # a later run: same weights
+    second.load()
+    second._model.get_image_features = second._model.get_text_features = None  # must not be called
+    b_img, b_txt = second.embed_images(images), second.embed_texts(["a red circle"])
+    assert bool((a_img == b_img).all()) and bool((a_txt == b_txt).all())
+    assert second.stats["images_from_disk"] == 2 and second.stats["texts_from_disk"] == 1
+
+    other = save_tiny_clip(tmp_path / "other-clip", seed=1)  # different weights: a different cache file
+    third = ClipEncoder(str(other), cache_dir=tmp_path / "cache")
+    third.embed_images(images[:1])
+    assert third.stats["images_from_disk"] == 0 and third.stats["images_encoded"] == 1
+    assert len(list((tmp_path / "cache").glob("clip-*.sqlite"))) == 2
+
+
 def test_missing_clip_model_is_a_clear_error(tmp_path):
     from eval.clip import ClipUnavailable
 
@@ -433,6 +503,18 @@ class ScriptedGen:
         return [Candidate(code="fill 0 255 0", text="", logprob=-0.5, tokens=9)]
 
 
+class BatchingGen(ScriptedGen):
+    """A ScriptedGen with generate_many; records the size of every batch it is asked for."""
+
+    def __init__(self, samples):
+        super().__init__(samples)
+        self.batches = []
+
+    def generate_many(self, requests, n=1, max_new_tokens=None, temperature=None, stop_event=None):
+        self.batches.append(len(requests))
+        return [ScriptedGen.generate(self, r, n=n) for r in requests]
+
+
 def write_prompts(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -474,6 +556,58 @@ def test_generate_resumes_and_survives_a_torn_last_line(tmp_path):
     assert [r["id"] for r in read_jsonl(out)] == [0, 1, 2, 3]
     assert generate_file(prompts, out, gen, GenerateConfig(), render_many=fake_render_many,
                          progress=False)["written"] == 0
+
+
+@needs_model
+def test_generate_batches_prompts_through_generate_many(tmp_path):
+    samples = {f"p{i}": [("fill 1 1 1", -0.1, 3)] for i in range(10)}
+    samples["p3"] = [("error z", -0.1, 4)]  # fails: repaired on its own, after its chunk was sampled
+    prompts = write_prompts(tmp_path / "p.jsonl", [{"id": i, "prompt": f"p{i}"} for i in range(10)])
+    out = tmp_path / "preds.jsonl"
+    gen = BatchingGen(samples)
+    written = []
+    renders = []
+
+    def counting_render(codes, **kw):
+        renders.append(len(codes))
+        written.append(len(read_jsonl(out)) if out.exists() else 0)
+        return fake_render_many(codes, **kw)
+
+    assert generate_file(prompts, out, gen, GenerateConfig(n=1, repair=1), render_many=counting_render,
+                         progress=False)["written"] == 10
+    assert gen.batches == [4, 4, 2]  # default 4 prompts per batch when n == 1
+    assert [c[0] for c in gen.calls].count("repair") == 1
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == list(range(10))
+    assert rows[3]["code"] == "fill 0 255 0" and rows[3]["attempts"] == 2
+    assert renders[0] == 4 and written[0] == 0  # a chunk's samples are rendered in one call
+    assert written[-1] == 8  # the last chunk is rendered after the first two chunks' rows were appended
+
+    gen2 = BatchingGen({f"p{i}": [("fill 1 1 1", -0.1, 3)] * 3 for i in range(5)})
+    out2 = tmp_path / "preds2.jsonl"
+    generate_file(write_prompts(tmp_path / "p2.jsonl", [{"id": i, "prompt": f"p{i}"} for i in range(5)]), out2,
+                  gen2, GenerateConfig(n=3), render_many=fake_render_many, progress=False)
+    assert gen2.batches == [1] * 5  # best-of-N: one prompt at a time by default
+    gen3 = BatchingGen(gen2.samples)
+    done = read_jsonl(out2)[:2]
+    out3 = tmp_path / "preds3.jsonl"
+    out3.write_text("".join(json.dumps(r) + "\n" for r in done))
+    generate_file(tmp_path / "p2.jsonl", out3, gen3, GenerateConfig(n=3, batch_size=2), render_many=fake_render_many,
+                  progress=False)
+    assert gen3.batches == [2, 1]  # resumed: only the 3 missing rows, in chunks of --batch-size
+    assert [r["id"] for r in read_jsonl(out3)] == list(range(5))
+
+
+@needs_model
+def test_generate_falls_back_to_generate_without_generate_many(tmp_path):
+    gen = ScriptedGen({f"p{i}": [("fill 1 1 1", -0.1, 3)] for i in range(3)})
+    assert not hasattr(gen, "generate_many")
+    prompts = write_prompts(tmp_path / "p.jsonl", [{"id": i, "prompt": f"p{i}"} for i in range(3)])
+    generate_file(prompts, tmp_path / "o.jsonl", gen, GenerateConfig(batch_size=2), render_many=fake_render_many,
+                  progress=False)
+    assert [c[:2] for c in gen.calls] == [("generate", "p0"), ("generate", "p1"), ("generate", "p2")]
+    with pytest.raises(ValueError, match="--batch-size"):
+        GenerateConfig(batch_size=0)
 
 
 def test_bad_prompts_are_rejected_with_the_row(tmp_path):
