@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-new-tokens", type=int, default=1024)
     g.add_argument("--temperature", type=float, default=0.7)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    g.add_argument("--merge", action="store_true", help="merge the adapter into the weights (faster, same answers)")
+    g.add_argument("--quantize", choices=["int8"], default=None,
+                   help="int8 dynamic quantisation of the linear layers (CPU speed-up; merges any adapter first)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="prompts generated together (backends with generate_many batch them); default 4 when "
                         "-n is 1, else 1")
@@ -104,8 +107,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     log.info("generate: %s", cfg)
     # adapter=None lets a preset pick the project's trained adapter; False asks for the base model.
     adapter = False if args.no_adapter else args.adapter
-    gen = load(args.model, adapter=adapter) if args.model else load(adapter=adapter)
-    log.info("model %s, adapter %s", gen.name, gen.adapter)
+    opts: dict = {"merge": bool(args.merge or args.quantize)}  # int8 quantises merged weights
+    if args.quantize:
+        opts["quantize"] = args.quantize
+    if args.model and args.model.startswith(("http://", "https://")):
+        opts = {}  # an endpoint serves its own weights
+    gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
+    log.info("model %s, adapter %s, %s", gen.name, gen.adapter, opts or "as served")
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
     print(json.dumps(counts))
     return 0

@@ -712,3 +712,30 @@ def test_bad_predictions_are_rejected_with_the_row(tmp_path):
     with pytest.raises(ValueError, match="cannot be read"):
         score_rows([{"id": "a", "code": "fill 1 1 1", "reference_image": str(tmp_path / "none.png")}],
                    ScoreConfig(clip=False, progress=False), render_many=fake_render_many)
+
+
+def test_generate_cli_passes_merge_and_int8_to_the_loader(tmp_path, monkeypatch):
+    """`--quantize int8` loads merged int8 weights; `--no-adapter` asks for the base model; endpoints get neither."""
+    import model
+
+    from eval.__main__ import main
+
+    seen: list[tuple[tuple, dict]] = []
+
+    class _Stub:
+        name, adapter = "stub", None
+
+        def generate(self, request, n=1, **kw):
+            raise AssertionError("no prompt should be generated")
+
+    monkeypatch.setattr(model, "load", lambda *a, **kw: seen.append((a, kw)) or _Stub())
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("")
+    out = tmp_path / "o.jsonl"
+    base = ["generate", "--prompts", str(prompts), "--out", str(out)]
+    assert main(base + ["--quantize", "int8"]) == 0
+    assert main(base + ["--no-adapter", "--merge"]) == 0
+    assert main(base + ["--model", "http://127.0.0.1:9/v1", "--quantize", "int8"]) == 0
+    assert seen[0][1] == {"adapter": None, "merge": True, "quantize": "int8"}
+    assert seen[1][1] == {"adapter": False, "merge": True}
+    assert seen[2] == (("http://127.0.0.1:9/v1",), {"adapter": None})
