@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-new-tokens", type=int, default=1024)
     g.add_argument("--temperature", type=float, default=0.7)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    g.add_argument("--repetition-penalty", type=float, default=None,
+                   help="override the preset's repetition penalty (1.0 turns it off)")
     g.add_argument("--merge", action="store_true", help="merge the adapter into the weights (faster, same answers)")
     g.add_argument("--quantize", choices=["int8"], default=None,
                    help="int8 dynamic quantisation of the linear layers (CPU speed-up; merges any adapter first)")
@@ -112,6 +114,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         opts["quantize"] = args.quantize
     if args.model and args.model.startswith(("http://", "https://")):
         opts = {}  # an endpoint serves its own weights
+    if args.repetition_penalty is not None:
+        opts["repetition_penalty"] = args.repetition_penalty
     gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
     log.info("model %s, adapter %s, %s", gen.name, gen.adapter, opts or "as served")
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)

@@ -108,7 +108,8 @@ def save_adapter(trainer: Any, base: LoadedBase, train_args: TrainConfig, config
         return None
     out = Path(train_args.adapter_dir)
     out.mkdir(parents=True, exist_ok=True)
-    trainer.model.save_pretrained(str(out), safe_serialization=True)
+    # save_embedding_layers=False: the embeddings are not trained, and "auto" would ask the hub for the base config
+    trainer.model.save_pretrained(str(out), safe_serialization=True, save_embedding_layers=False)
     data = {name: s.summary() for name, s in stats.items()}
     card = write_card(out, base_id=base.base_id, config=config, data=data, metrics=metrics, command=command,
                       wall_s=wall_s, machine=machine_description())
