@@ -55,6 +55,9 @@ class Session:
     last_sketch: str | None = None  # the last drawing as the model was told it
     lang: str = "en"  # language of the user's last words, for server-side messages
     pad_rev: int | None = None  # the revision last put on the sketch pad
+    # (revision id, index) of the candidate thumbnail last clicked; kept server-side so a quick click on "use"
+    # cannot race the browser's copy of the selection
+    alt_choice: tuple[int, int] | None = None
 
     def __deepcopy__(self, memo: dict) -> "Session":
         """gr.State deep-copies the initial session for each visitor: each copy needs its own id."""

@@ -265,13 +265,17 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                 return gr.skip()
             return gr.Dropdown(value=f"r{revs[evt.index].id}")
 
-        def on_alt_select(evt: gr.SelectData):
-            """Remember which candidate thumbnail was clicked."""
-            return evt.index
+        def on_alt_select(session: h.Session, evt: gr.SelectData):
+            """Remember which candidate thumbnail was clicked (in the session and in the browser)."""
+            cur = session.tree.current
+            session.alt_choice = (cur.id, int(evt.index)) if cur is not None else None
+            return session, evt.index
 
         def on_use_alt(session: h.Session, idx: float):
             """Promote the chosen best-of-N candidate to a revision."""
             cur = session.tree.current
+            if cur is not None and session.alt_choice and session.alt_choice[0] == cur.id:
+                idx = session.alt_choice[1]  # the UI's click; API callers pass the index instead
             if cur is None or idx is None or not 0 <= int(idx) < len(cur.alternatives):
                 session.say("Pick a candidate thumbnail first.")
                 return view(session, editor_too=False)
@@ -350,7 +354,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         apply_btn.click(on_edit, [state, code], outs, api_name="edit")
         restore_btn.click(on_restore, [state, pick], outs, api_name="restore")
         gallery.select(on_gallery_select, [state], [pick], api_name=False)
-        alts.select(on_alt_select, None, [alt_idx], api_name=False)
+        alts.select(on_alt_select, [state], [state, alt_idx], api_name=False)
         alt_btn.click(on_use_alt, [state, alt_idx], outs, api_name="use_alternative")
         cmp_btn.click(on_compare, [state, cmp_a, cmp_b], [img_a, img_b, diff], api_name="compare")
         export_btn.click(on_export, [state], [files, state, chat], api_name="export")

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-new-tokens", type=int, default=1024)
     g.add_argument("--temperature", type=float, default=0.7)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    g.add_argument("--seed", type=int, default=None, help="seed torch's sampler once before generating")
     g.add_argument("--repetition-penalty", type=float, default=None,
                    help="override the preset's repetition penalty (1.0 turns it off)")
     g.add_argument("--merge", action="store_true", help="merge the adapter into the weights (faster, same answers)")
@@ -118,6 +119,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         opts["repetition_penalty"] = args.repetition_penalty
     gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
     log.info("model %s, adapter %s, %s", gen.name, gen.adapter, opts or "as served")
+    if args.seed is not None:
+        import torch
+
+        torch.manual_seed(args.seed)  # sampled runs repeat exactly on the same machine and batch size
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
     print(json.dumps(counts))
     return 0
