@@ -238,6 +238,16 @@ class ClipEncoder:
             log.info("CLIP embedding cache %s (%d entries)", self._store.path, len(self._store))
         return self._store
 
+    def _fill_from_disk(self, todo: dict[str, Any], cache: dict[str, Any], stat: str) -> dict[str, Any]:
+        """Move what the disk store holds for `todo`'s keys into `cache`; returns the keys still to encode."""
+        store = self._disk()
+        if store is None or not todo:
+            return todo
+        got = store.get_many(list(todo))
+        cache.update(got)
+        self.stats[stat] += len(got)
+        return {k: v for k, v in todo.items() if k not in got}
+
     def _batches(self, n: int, desc: str):
         """Batch start offsets, with a progress bar when asked for and there is more than one batch."""
         from tqdm import tqdm
@@ -273,12 +283,7 @@ class ClipEncoder:
             self._text_cache.clear()
         keys = [_text_key(t) for t in texts]
         todo = {k: t for k, t in zip(keys, texts) if k not in self._text_cache}
-        store = self._disk()
-        if store is not None and todo:
-            got = store.get_many(list(todo))
-            self._text_cache.update(got)
-            self.stats["texts_from_disk"] += len(got)
-            todo = {k: t for k, t in todo.items() if k not in got}
+        todo = self._fill_from_disk(todo, self._text_cache, "texts_from_disk")
         if todo:
             limit = self.max_text_tokens
             ukeys = list(todo)
@@ -297,7 +302,7 @@ class ClipEncoder:
                         new[k] = f.clone()
             self.stats["texts_encoded"] += len(new)
             self._text_cache.update(new)
-            if store is not None:
+            if (store := self._disk()) is not None:
                 store.put_many(new)
         return torch.stack([self._text_cache[k] for k in keys])
 
@@ -379,12 +384,7 @@ class ClipEncoder:
         for k, im in zip(keys, images):
             if k not in self._image_cache and k not in unique:
                 unique[k] = im if im.mode == "RGB" else im.convert("RGB")
-        store = self._disk()
-        if store is not None and unique:
-            got = store.get_many(list(unique))
-            self._image_cache.update(got)
-            self.stats["images_from_disk"] += len(got)
-            unique = {k: im for k, im in unique.items() if k not in got}
+        unique = self._fill_from_disk(unique, self._image_cache, "images_from_disk")
         ukeys = list(unique)
         new: dict[str, Any] = {}
         with torch.inference_mode():
@@ -397,7 +397,7 @@ class ClipEncoder:
                     new[k] = f.clone()
         self.stats["images_encoded"] += len(new)
         self._image_cache.update(new)
-        if store is not None:
+        if (store := self._disk()) is not None:
             store.put_many(new)
         return torch.stack([self._image_cache[k] for k in keys])
 
