@@ -248,6 +248,13 @@ class ClipEncoder:
         self.stats[stat] += len(got)
         return {k: v for k, v in todo.items() if k not in got}
 
+    def _keep(self, new: dict[str, Any], cache: dict[str, Any], stat: str) -> None:
+        """Put freshly encoded vectors in `cache` and, when there is one, the disk store."""
+        self.stats[stat] += len(new)
+        cache.update(new)
+        if (store := self._disk()) is not None:
+            store.put_many(new)
+
     def _batches(self, n: int, desc: str):
         """Batch start offsets, with a progress bar when asked for and there is more than one batch."""
         from tqdm import tqdm
@@ -300,10 +307,7 @@ class ClipEncoder:
                         input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]))
                     for k, f in zip(chunk, torch.nn.functional.normalize(feats.float(), dim=-1).cpu()):
                         new[k] = f.clone()
-            self.stats["texts_encoded"] += len(new)
-            self._text_cache.update(new)
-            if (store := self._disk()) is not None:
-                store.put_many(new)
+            self._keep(new, self._text_cache, "texts_encoded")
         return torch.stack([self._text_cache[k] for k in keys])
 
     # Images -------------------------------------------------------------------------------------------------------
@@ -395,10 +399,7 @@ class ClipEncoder:
                 feats = torch.nn.functional.normalize(feats.float(), dim=-1).cpu()
                 for k, f in zip(chunk, feats):
                     new[k] = f.clone()
-        self.stats["images_encoded"] += len(new)
-        self._image_cache.update(new)
-        if (store := self._disk()) is not None:
-            store.put_many(new)
+        self._keep(new, self._image_cache, "images_encoded")
         return torch.stack([self._image_cache[k] for k in keys])
 
 
