@@ -8,10 +8,12 @@ variant's end-to-end tokens/s (prompt processing included) and its ratio to the 
 use a randomly initialised adapter (rank 16 on every linear layer, the training recipe's shape) because only its
 cost is measured.
 
-best_of_4 compares one sampled answer (T=0.7) with n=4 in one call (the shared-prefill path: the prompt is
-prefilled once and its cache copied to 4 rows), the same n=4 call with the prompt duplicated before prefill (the
-plain transformers path, for reference) and 4 separate calls. batch_4_prompts compares 4 different figure prompts
-in one left-padded generate_many() call with the same prompts in 4 generate() calls (greedy).
+The baseline is plain transformers in fp32; small_batch is the loader's CPU default (model/cpu_decode.py), which
+runs matmuls over a few rows as W @ x^T. best_of_4 compares one sampled answer (T=0.7) with n=4 in one call as the
+project runs it (the prompt prefilled once and its cache copied to 4 rows, small-batch matmuls, sampling within the
+top-k tokens), the same call with each of those switched off in turn, plain transformers (num_return_sequences=4)
+and 4 separate calls. batch_4_prompts compares 4 different figure prompts in one left-padded generate_many() call
+with the same prompts in 4 generate() calls (greedy).
 """
 
 from __future__ import annotations
@@ -76,13 +78,19 @@ def _time_many(gen, max_new_tokens: int, batched: bool) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(c.tokens for c in cands)
 
 
-def _unshared(gen, n: int, max_new_tokens: int, temperature: float) -> tuple[float, int]:
-    """A timed call with the shared prefill switched off (the prompt is duplicated n times before prefill)."""
-    gen.shared_prefill = False
+def _without(gen, n: int, max_new_tokens: int, temperature: float, *, shared_prefill: bool = True,
+             fast_sampling: bool = True, small_batch: bool = True) -> tuple[float, int]:
+    """A timed call with some of the project's decoding speed-ups switched off (all back on afterwards)."""
+    from model.cpu_decode import use_small_batch_linears
+
+    gen.shared_prefill, gen.fast_sampling = shared_prefill, fast_sampling
+    if not small_batch:
+        use_small_batch_linears(gen.model, on=False)
     try:
         return _measure(gen, n, max_new_tokens, temperature)
     finally:
-        gen.shared_prefill = True
+        gen.shared_prefill = gen.fast_sampling = True
+        use_small_batch_linears(gen.model, on=True)
 
 
 def _make_lora(model_dir: Path, out: Path) -> Path:
@@ -143,8 +151,11 @@ def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row
     mnt = max_new_tokens
     base = load(str(model_dir))
     _time_generate(base, 1, 2, 0.0)  # warm-up: the first call pays one-off allocation costs
-    plan: list[tuple[str, object]] = [("baseline", lambda: _measure(base, 1, mnt, 0.0))]
-    notes = {"baseline": "fp32, default threads, dynamic cache"}
+    plan: list[tuple[str, object]] = [("baseline", lambda: _without(base, 1, mnt, 0.0, small_batch=False))]
+    notes = {"baseline": "plain fp32 transformers, default threads, dynamic cache"}
+    if want("small_batch"):
+        plan.append(("small_batch", lambda: _measure(base, 1, mnt, 0.0)))
+        notes["small_batch"] = "fp32 with W @ x^T matmuls for few rows (the loader's CPU default)"
     extra = {}
     if want("bf16"):
         extra["bf16"] = load(str(model_dir), dtype="bfloat16")
@@ -164,12 +175,19 @@ def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row
     if want("best_of_4"):
         plan += [("sample_1", lambda: _measure(base, 1, mnt, 0.7)),
                  ("best_of_4_batched", lambda: _measure(base, 4, mnt, 0.7)),
-                 ("best_of_4_unshared", lambda: _unshared(base, 4, mnt, 0.7)),
+                 ("best_of_4_unshared", lambda: _without(base, 4, mnt, 0.7, shared_prefill=False)),
+                 ("best_of_4_plain_matmul", lambda: _without(base, 4, mnt, 0.7, small_batch=False)),
+                 ("best_of_4_hf_sampling", lambda: _without(base, 4, mnt, 0.7, fast_sampling=False)),
+                 ("best_of_4_transformers", lambda: _without(base, 4, mnt, 0.7, shared_prefill=False,
+                                                             fast_sampling=False, small_batch=False)),
                  ("best_of_4_sequential", lambda: tuple(map(sum, zip(*[_measure(base, 1, mnt, 0.7)
                                                                        for _ in range(4)]))))]
         notes.update(sample_1="one sampled candidate (T=0.7)",
-                     best_of_4_batched="n=4 in one batched call, prompt prefilled once (shared prefill)",
-                     best_of_4_unshared="n=4 in one call, prompt duplicated before prefill (old path)",
+                     best_of_4_batched="n=4 in one call: shared prefill, small-batch matmul, top-k sampler",
+                     best_of_4_unshared="the same without the shared prefill (prompt duplicated before prefill)",
+                     best_of_4_plain_matmul="the same with plain F.linear",
+                     best_of_4_hf_sampling="the same with transformers' top-k/top-p warpers and sampler",
+                     best_of_4_transformers="plain transformers: num_return_sequences=4, F.linear, its sampler",
                      best_of_4_sequential="4 separate calls")
     if want("batch_4_prompts"):
         plan += [("batch_4_prompts_one_call", lambda: _time_many(base, mnt, batched=True)),
@@ -221,15 +239,19 @@ def report(rows: list[Row]) -> str:
         b4, s1, sq = by["best_of_4_batched"], by["sample_1"], by["best_of_4_sequential"]
         notes.append(f"best-of-4 batched (shared prefill) time / one sample: {b4.seconds / s1.seconds:.2f}; "
                      f"4 sequential / batched: {sq.seconds / b4.seconds:.2f}")
-        if "best_of_4_unshared" in by:
-            notes.append(f"best-of-4 with the prompt duplicated (old path) / one sample: "
-                         f"{by['best_of_4_unshared'].seconds / s1.seconds:.2f}")
+        for key, what in [("best_of_4_unshared", "without the shared prefill"),
+                          ("best_of_4_plain_matmul", "with plain F.linear"),
+                          ("best_of_4_hf_sampling", "with transformers' sampling"),
+                          ("best_of_4_transformers", "as plain transformers does it")]:
+            if key in by:
+                notes.append(f"best-of-4 {what} / one sample: {by[key].seconds / s1.seconds:.2f}")
     if "batch_4_prompts_one_call" in by:
         one, four = by["batch_4_prompts_one_call"], by["batch_4_prompts_4_calls"]
         notes.append(f"4 prompts: one generate_many call {one.seconds:.1f} s, 4 generate calls {four.seconds:.1f} s, "
                      f"4 calls / one call: {four.seconds / one.seconds:.2f}")
     if base:
-        fastest = max(rows, key=lambda r: r.tok_s if not r.name.startswith(("best_of", "sample", "batch_")) else 0)
+        fastest = max(rows, key=lambda r: r.tok_s if not r.name.startswith(("best_of", "sample", "batch_", "lora"))
+                      else 0)
         notes.append(f"fastest single-answer setting: {fastest.name} ({fastest.tok_s / base.tok_s:.2f}× baseline)")
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
@@ -238,8 +260,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--max-new-tokens", type=int, default=32, help="tokens per answer (default 32)")
     p.add_argument("--rounds", type=int, default=2, help="interleaved rounds per variant (default 2)")
-    p.add_argument("--only", default="", help="comma-separated subset: baseline,bf16,int8,static_cache,"
-                                               "threads_1,lora,best_of_4,batch_4_prompts")
+    p.add_argument("--only", default="", help="comma-separated subset: baseline,small_batch,bf16,int8,"
+                                               "static_cache,threads_1,lora,best_of_4,batch_4_prompts")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model.base import Generator
+from model.cpu_decode import TopKTopPSampler, use_small_batch_linears
 from model.errors import ModelError
 from model.presets import GenSettings
 from model.prompts import Request
@@ -156,6 +157,7 @@ class TransformersGenerator(Generator):
         self.device = device
         self.generate_kwargs = dict(generate_kwargs or {})  # e.g. cache_implementation="static"
         self.shared_prefill = True  # best-of-n prefills the prompt once (see _shared_prefill)
+        self.fast_sampling = True  # top-k sampling drawn within the k best tokens (see TopKTopPSampler)
         self._lock = threading.RLock()
         self._adapter_names: list[str] = []
         self._active: str | None = None
@@ -293,13 +295,19 @@ class TransformersGenerator(Generator):
 
         s = self.settings
         sample = temperature > 0
+        text_only = not self.is_vision and "pixel_values" not in inputs
+        # The top-k sampler draws inside a logits processor (see TopKTopPSampler); it needs the n copies of each
+        # prompt made here, which is only safe for text inputs (vision inputs are not batch-first).
+        own_sampler = sample and bool(s.top_k) and self.fast_sampling and (n == 1 or text_only)
         recorder = _make_logprob_recorder()
         processors: list[Any] = [recorder]
         # The sampling chain is built here (not from the model's generation config) so the recorder sees
         # the raw distribution first.
         if s.repetition_penalty and s.repetition_penalty != 1.0:
             processors.append(RepetitionPenaltyLogitsProcessor(s.repetition_penalty))
-        if sample:
+        if own_sampler:
+            processors.append(TopKTopPSampler(temperature, s.top_k, s.top_p))
+        elif sample:
             processors.append(TemperatureLogitsWarper(temperature))
             if s.top_k:
                 processors.append(TopKLogitsWarper(s.top_k))
@@ -307,15 +315,16 @@ class TransformersGenerator(Generator):
                 processors.append(TopPLogitsWarper(s.top_p))
         cache_impl = self.generate_kwargs.get("cache_implementation")
         prompt_len = inputs["input_ids"].shape[1]
-        share = (sample and n > 1 and self.shared_prefill and not self.is_vision and cache_impl in (None, "dynamic")
-                 and inputs["input_ids"].shape[0] == 1 and prompt_len > 1 and "pixel_values" not in inputs)
+        share = (sample and n > 1 and self.shared_prefill and text_only and cache_impl in (None, "dynamic")
+                 and inputs["input_ids"].shape[0] == 1 and prompt_len > 1)
         with self._lock, torch.inference_mode(), self._adapter_context():
             cache = _shared_prefill(self.model, inputs, n) if share else None
-            if cache is not None:
+            expand_here = sample and n > 1 and (cache is not None or own_sampler)
+            if expand_here:  # row order as num_return_sequences gives: each prompt's n copies together
                 inputs = {k: v.repeat_interleave(n, dim=0) for k, v in inputs.items()}
             config = GenerationConfig(
-                max_new_tokens=max_new_tokens, do_sample=sample,
-                num_return_sequences=n if sample and cache is None else 1,
+                max_new_tokens=max_new_tokens, do_sample=sample and not own_sampler,
+                num_return_sequences=n if sample and not expand_here else 1,
                 eos_token_id=self._eos_ids, pad_token_id=self.tokenizer.pad_token_id,
                 temperature=None, top_k=None, top_p=None, repetition_penalty=None,
                 # generate() refuses a cache_implementation next to a cache it is handed.
@@ -475,7 +484,7 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
                       settings: GenSettings | None = None, quantize: str | None = None,
                       num_threads: int | None = None, cache_implementation: str | None = None,
                       local_files_only: bool | None = None, trust_remote_code: bool = False,
-                      vision: bool | None = None) -> TransformersGenerator:
+                      vision: bool | None = None, small_batch_matmul: bool = True) -> TransformersGenerator:
     """Load a transformers model (dir, hub id or GGUF) with optional adapters into a generator."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
@@ -559,6 +568,8 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
         gen.merge()
     if quantize:
         _quantize(gen, quantize)
+    elif device == "cpu" and small_batch_matmul:
+        use_small_batch_linears(gen.model)
     log.info("Loaded %s (%s, %s%s), adapter: %s", gen.name, "vision" if vision else "text", device,
              f", {quantize}" if quantize else "", gen.adapter or "none")
     return gen

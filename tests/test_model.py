@@ -221,6 +221,7 @@ def _spy_generate(g, monkeypatch) -> list[dict]:
         cache = kw.get("past_key_values")
         calls.append({"rows": kw["input_ids"].shape[0], "prompt": kw["input_ids"].shape[1],
                       "nrs": kw["generation_config"].num_return_sequences,
+                      "sample": kw["generation_config"].do_sample,
                       "cache_len": cache.get_seq_length() if cache is not None else None,
                       "cache_rows": cache.layers[0].keys.shape[0] if cache is not None else None})
         return real(*a, **kw)
@@ -234,6 +235,7 @@ def test_generate_n_candidates_in_one_batched_call(gen, monkeypatch):
     cands = gen.generate(Request("draw a red circle"), n=3, max_new_tokens=12, temperature=1.0)
     # One generate call over 3 rows that starts from the prompt's cache, prefilled once and copied to 3 rows.
     assert len(calls) == 1 and calls[0]["rows"] == 3 and calls[0]["nrs"] == 1
+    assert calls[0]["sample"] is False  # drawn by TopKTopPSampler, which greedy decoding then follows
     assert calls[0]["cache_rows"] == 3 and calls[0]["cache_len"] == calls[0]["prompt"] - 1
     assert len(cands) == 3
     for c in cands:
@@ -280,7 +282,7 @@ def test_shared_prefill_samples_like_the_duplicated_prompt(gen, monkeypatch):
         calls = _spy_generate(gen, monkeypatch)
         torch.manual_seed(1234)
         runs[shared] = gen.generate(req, n=2, max_new_tokens=12, temperature=1.0)
-        assert calls[-1]["nrs"] == (1 if shared else 2) and (calls[-1]["cache_rows"] is not None) is shared
+        assert calls[-1]["rows"] * calls[-1]["nrs"] == 2 and (calls[-1]["cache_rows"] is not None) is shared
     assert [c.text for c in runs[True]] == [c.text for c in runs[False]]
     assert [c.logprob for c in runs[True]] == pytest.approx([c.logprob for c in runs[False]], abs=1e-4)
     assert runs[True][0].text != runs[True][1].text  # two real samples, not one copied
@@ -300,7 +302,7 @@ def test_shared_prefill_falls_back_when_the_prefill_fails(gen, monkeypatch):
     calls = _spy_generate(gen, monkeypatch)
     cands = gen.generate(Request("draw a red circle"), n=2, max_new_tokens=6, temperature=1.0)
     assert len(cands) == 2 and all(c.logprob is not None for c in cands)
-    assert calls == [{"rows": calls[0]["rows"], "prompt": calls[0]["prompt"], "nrs": 2, "cache_len": None,
+    assert calls == [{"rows": 2, "prompt": calls[0]["prompt"], "nrs": 1, "sample": False, "cache_len": None,
                       "cache_rows": None}]
 
 
@@ -308,7 +310,7 @@ def test_best_of_n_with_a_static_cache_uses_the_plain_path(tiny, monkeypatch):
     g = load(str(tiny), cache_implementation="static")
     calls = _spy_generate(g, monkeypatch)
     cands = g.generate(Request("two circles"), n=2, max_new_tokens=6, temperature=1.0)
-    assert len(cands) == 2 and calls[0]["nrs"] == 2 and calls[0]["cache_rows"] is None
+    assert len(cands) == 2 and calls[0]["rows"] * calls[0]["nrs"] == 2 and calls[0]["cache_rows"] is None
 
 
 def test_preset_stop_event_cancels_best_of_n(gen):
@@ -426,6 +428,94 @@ def test_continue_generation_extends_a_truncated_candidate(gen):
 def test_int8_dynamic_quantisation_generates(tiny):
     g = load(str(tiny), quantize="int8")
     assert g.generate(Request("x"), max_new_tokens=4, temperature=0)[0].tokens >= 1
+
+
+def test_small_batch_linear_matches_linear_and_leaves_training_alone():
+    import torch
+    from torch import nn
+
+    from model.cpu_decode import SMALL_BATCH_ROWS, SmallBatchLinear, use_small_batch_linears
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(96, 300), nn.ReLU(), nn.Linear(300, 40, bias=False))
+    assert use_small_batch_linears(net) == 2 and all(type(m) is SmallBatchLinear for m in (net[0], net[2]))
+    for shape in [(1, 96), (3, 96), (2, 5, 96), (SMALL_BATCH_ROWS, 96), (SMALL_BATCH_ROWS + 1, 96), (0, 96)]:
+        x = torch.randn(*shape)
+        with torch.inference_mode():
+            fast = net(x)
+        ref = nn.functional.linear(nn.functional.relu(nn.functional.linear(x, net[0].weight, net[0].bias)),
+                                   net[2].weight)
+        assert fast.shape == ref.shape == (*shape[:-1], 40)
+        assert torch.allclose(fast, ref, atol=1e-5, rtol=1e-5)
+    # With gradients on (training) the layer is plain nn.Linear: the same numbers and a working backward.
+    x = torch.randn(3, 96, requires_grad=True)
+    y = net(x)
+    assert torch.equal(y, nn.functional.linear(nn.functional.relu(nn.functional.linear(x, net[0].weight,
+                                                                                          net[0].bias)),
+                                               net[2].weight))
+    y.sum().backward()
+    assert x.grad is not None and net[0].weight.grad is not None
+    # Switching back restores exact nn.Linear, which dynamic int8 quantisation needs.
+    assert use_small_batch_linears(net, on=False) == 2 and type(net[0]) is nn.Linear
+    q = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
+    assert type(q[0]) is not nn.Linear
+
+
+def test_cpu_models_load_with_small_batch_linears_and_answer_the_same(tiny):
+    from torch import nn
+
+    from model.cpu_decode import SmallBatchLinear, use_small_batch_linears
+
+    g = load(str(tiny))
+    kinds = {type(m) for m in g.model.modules() if isinstance(m, nn.Linear)}
+    assert kinds == {SmallBatchLinear}
+    req = [Request("two circles and a square"), Request("x")]
+    fast = [cs[0].text for cs in g.generate_many(req, max_new_tokens=10, temperature=0)]
+    use_small_batch_linears(g.model, on=False)
+    assert [cs[0].text for cs in g.generate_many(req, max_new_tokens=10, temperature=0)] == fast
+    off = load(str(tiny), small_batch_matmul=False)
+    assert not any(type(m) is SmallBatchLinear for m in off.model.modules())
+    int8 = load(str(tiny), quantize="int8")
+    assert not any(isinstance(m, nn.Linear) for m in int8.model.modules())
+
+
+@pytest.mark.parametrize("temperature,top_k,top_p", [(0.7, 20, 0.8), (1.0, 5, None), (0.3, 50, 0.95),
+                                                     (1.5, 1000, 0.5)])
+def test_top_k_top_p_sampler_draws_from_the_transformers_distribution(temperature, top_k, top_p):
+    import torch
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    from model.cpu_decode import TopKTopPSampler
+
+    torch.manual_seed(0)
+    scores = torch.randn(3, 500) * 3
+    ref = TemperatureLogitsWarper(temperature)(None, scores.clone())
+    ref = TopKLogitsWarper(top_k)(None, ref)
+    if top_p is not None:
+        ref = TopPLogitsWarper(top_p)(None, ref)
+    ref = torch.softmax(ref, dim=-1)
+    sampler = TopKTopPSampler(temperature, top_k, top_p, generator=torch.Generator().manual_seed(1))
+    index, probs = sampler.distribution(scores)
+    ours = torch.zeros_like(scores).scatter_(1, index, probs)
+    assert torch.allclose(ours, ref, atol=1e-6)
+    # Each call draws one token per row, inside the support, with the right frequencies.
+    counts = torch.zeros_like(scores)
+    for _ in range(2000):
+        out = sampler(None, scores)
+        assert torch.isfinite(out).sum(dim=-1).tolist() == [1, 1, 1]
+        counts.scatter_add_(1, out.argmax(dim=-1, keepdim=True), torch.ones(3, 1))
+    assert (counts[ref == 0] == 0).all()
+    assert torch.allclose(counts / 2000, ref, atol=0.04)
+
+
+def test_sampling_without_top_k_uses_transformers_warpers(gen, monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setattr(gen, "settings", replace(gen.settings, top_k=None, top_p=0.9))
+    calls = _spy_generate(gen, monkeypatch)
+    cands = gen.generate(Request("a bar chart"), n=2, max_new_tokens=6, temperature=1.0)
+    assert len(cands) == 2 and calls[0]["cache_rows"] == 2 and calls[0]["sample"] is True
+    assert cands[0].logprob is not None
 
 
 def test_static_cache_gives_the_same_greedy_answer(gen, tiny):
