@@ -234,6 +234,29 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_dir, caplog):
     assert state["global_step"] == 6
 
 
+def test_two_processes_train_data_parallel(tmp_path, tiny_dir):
+    """torchrun (what `accelerate launch --multi_gpu` runs) with 2 CPU processes: one DDP run, one adapter."""
+    import os
+    import subprocess
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           str(ROOT / "train.py"), *_common(tiny_dir, out, "--max_steps", "3", "--base_model_id", "tiny/qwen2",
+                                            "--save_steps", "2")]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    steps = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines() if '"loss"' in line]
+    # 2 processes × batch 2 = 4 examples a step; one process would advance the epoch half as fast.
+    used = json.loads((out / "adapter" / "metrics.json").read_text())["data"]["train"]["used"]
+    assert [s["step"] for s in steps] == [1, 2, 3]
+    assert steps[0]["epoch"] == pytest.approx(1 / -(-used // 4), rel=1e-3)
+    assert proc.stderr.count("adapter saved to") == 1  # only the main process writes the adapter
+    assert "Unable to fetch remote file" not in proc.stderr  # checkpoints do not ask the hub for the base config
+    assert json.loads((out / "adapter" / "adapter_config.json").read_text())["base_model_name_or_path"] == "tiny/qwen2"
+    assert (out / "checkpoint-2").is_dir()
+
+
 # --- vision ------------------------------------------------------------------------------------------------------
 
 def _tiny_vl():

@@ -1,6 +1,8 @@
 """The adapter's model card (README.md with YAML front matter): base, data, recipe, metrics, command, machine."""
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
 import os
 import platform
@@ -32,11 +34,27 @@ def _table(d: dict[str, Any]) -> str:
     return "\n".join(f"| {k} | {v} |" for k, v in d.items())
 
 
-def recipe_yaml(config: dict[str, Any]) -> str:
-    """The parsed recipe, keeping only the settings that differ from the library defaults plus the key ones."""
+def _training_defaults() -> dict[str, Any]:
+    """TrainingArguments' declared defaults, read from its fields."""
+    # Not by instantiating it: a second TrainingArguments sets up devices again, which resets accelerate's shared
+    # distributed state and turns a torchrun / `accelerate launch` run into independent single-process runs.
     from transformers import TrainingArguments
 
-    ref = TrainingArguments(output_dir="x").to_dict()
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(TrainingArguments):
+        if f.default is not dataclasses.MISSING:
+            value = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        else:
+            continue
+        out[f.name] = value.value if isinstance(value, enum.Enum) else value
+    return out
+
+
+def recipe_yaml(config: dict[str, Any]) -> str:
+    """The parsed recipe, keeping only the settings that differ from the library defaults plus the key ones."""
+    ref = _training_defaults()
     keep = {"output_dir", "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size",
             "gradient_accumulation_steps", "warmup_steps", "weight_decay", "optim", "lr_scheduler_type", "seed"}
     skip = {"logging_dir", "hub_token", "push_to_hub_token"}

@@ -150,8 +150,9 @@ def add_lora(base: LoadedBase, args: ModelArguments) -> Any:
         cfg.layers_to_transform = list(range(max(0, n - args.lora_last_layers), n))
         cfg.layers_pattern = "layers"
     model = get_peft_model(base.model, cfg)
-    # model.load(..., adapter=PATH) and the hub read the base from here: name the public id, not a cache path.
-    model.peft_config["default"].base_model_name_or_path = base.base_id
+    # Checkpoints name the local weights: PEFT's save looks the base config up there, where a public id would send
+    # it to the hub on every checkpoint. save_adapter names the public id in the final adapter.
+    model.peft_config["default"].base_model_name_or_path = str(base.path)
     trainable, total = model.get_nb_trainable_parameters()
     log.info("LoRA r=%d alpha=%d on %s: %s trainable of %s parameters (%.2f%%)", args.lora_r, args.lora_alpha,
              ",".join(args.lora_target_modules), f"{trainable:,}", f"{total:,}", 100 * trainable / total)

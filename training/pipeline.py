@@ -108,6 +108,9 @@ def save_adapter(trainer: Any, base: LoadedBase, train_args: TrainConfig, config
         return None
     out = Path(train_args.adapter_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # model.load(..., adapter=PATH) and the hub read the base from here: name the public id, not a cache path.
+    for peft_config in getattr(trainer.model, "peft_config", {}).values():
+        peft_config.base_model_name_or_path = base.base_id
     # save_embedding_layers=False: the embeddings are not trained, and "auto" would ask the hub for the base config
     trainer.model.save_pretrained(str(out), safe_serialization=True, save_embedding_layers=False)
     data = {name: s.summary() for name, s in stats.items()}
