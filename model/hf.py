@@ -568,16 +568,23 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
         gen.merge()
     if quantize:
         _quantize(gen, quantize)
-    elif device == "cpu" and small_batch_matmul:
-        use_small_batch_linears(gen.model)
+    if device == "cpu" and small_batch_matmul:
+        use_small_batch_linears(gen.model)  # after quantising: the layers left in fp32
     log.info("Loaded %s (%s, %s%s), adapter: %s", gen.name, "vision" if vision else "text", device,
              f", {quantize}" if quantize else "", gen.adapter or "none")
     return gen
 
 
+# Layers int8 leaves in fp32. The MLP's down projection reads the SiLU-gated activations, whose outliers one
+# int8 scale per row cannot hold: on the embedded model (teacher-forced p5 code) int8 everywhere agrees with fp32
+# on the next token 86 % of the time (KL 0.17); with the down projections in fp32, 94 % (KL 0.03).
+INT8_KEEP_FP32 = ("down_proj",)
+
+
 def _quantize(gen: TransformersGenerator, how: str) -> None:
-    """Dynamic int8 quantisation of the Linear layers (CPU inference)."""
+    """Dynamic int8 quantisation (per-channel weights) of the Linear layers but INT8_KEEP_FP32 (CPU inference)."""
     import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig
 
     if how != "int8":
         raise ModelError(f"Unknown quantize={how!r}; the CPU option is 'int8'.")
@@ -585,7 +592,10 @@ def _quantize(gen: TransformersGenerator, how: str) -> None:
         raise ModelError("int8 quantisation needs the adapter merged first: load with merge=True.")
     if gen.device != "cpu":
         raise ModelError("int8 dynamic quantisation runs on the CPU only.")
-    gen.model = torch.ao.quantization.quantize_dynamic(gen.model, {torch.nn.Linear}, dtype=torch.qint8)
+    names = {name for name, module in gen.model.named_modules()
+             if isinstance(module, torch.nn.Linear) and not name.endswith(INT8_KEEP_FP32)}
+    gen.model = torch.ao.quantization.quantize_dynamic(
+        gen.model, {name: per_channel_dynamic_qconfig for name in names}, dtype=torch.qint8)
 
 
 def _display_name(source: str, gguf_file: str | None) -> str:
