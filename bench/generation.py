@@ -162,7 +162,7 @@ def run(max_new_tokens: int, only: set[str] | None, rounds: int = 2) -> list[Row
         notes["bf16"] = "bfloat16 weights"
     if want("int8"):
         extra["int8"] = load(str(model_dir), quantize="int8")
-        notes["int8"] = "dynamic int8 quantisation of the Linear layers"
+        notes["int8"] = "dynamic int8, per-channel weights, MLP down projections in fp32"
     for key, g in extra.items():
         _time_generate(g, 1, 2, 0.0)
         plan.append((key, lambda g=g: _measure(g, 1, mnt, 0.0)))
