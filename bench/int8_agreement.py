@@ -43,23 +43,14 @@ def _programs(n: int) -> list[str]:
 
 
 def _variants(model):
-    """(name, quantised copy) for each int8 scheme compared."""
-    import torch
-    from torch import nn
-    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
+    """(name, quantised copy) for each int8 scheme compared, all through model.hf.quantize_int8."""
+    from model.hf import INT8_KEEP_FP32, quantize_int8
 
-    from model.hf import INT8_KEEP_FP32
-
-    def quantise(spec_for):
-        m = copy.deepcopy(model)
-        names = {n for n, mod in m.named_modules() if isinstance(mod, nn.Linear)}
-        spec = {n: q for n in names if (q := spec_for(n)) is not None}
-        return torch.ao.quantization.quantize_dynamic(m, spec, dtype=torch.qint8)
-
-    yield "per-tensor, every Linear (torch default)", quantise(lambda n: default_dynamic_qconfig)
-    yield "per-channel, every Linear", quantise(lambda n: per_channel_dynamic_qconfig)
+    yield "per-tensor, every Linear (torch default)", quantize_int8(copy.deepcopy(model), per_channel=False,
+                                                                     keep_fp32=())
+    yield "per-channel, every Linear", quantize_int8(copy.deepcopy(model), keep_fp32=())
     yield (f"per-channel, {'/'.join(INT8_KEEP_FP32)} in fp32 (model.load quantize='int8')",
-           quantise(lambda n: None if n.endswith(INT8_KEEP_FP32) else per_channel_dynamic_qconfig))
+           quantize_int8(copy.deepcopy(model)))
 
 
 def run(n_programs: int, max_tokens: int) -> list[tuple[str, float, float, float]]:

@@ -18,7 +18,7 @@ from model.presets import GenSettings
 from model.prompts import Request
 from model.types import Candidate, StreamChunk
 
-__all__ = ["TransformersGenerator", "hub_offline", "load_transformers"]
+__all__ = ["INT8_KEEP_FP32", "TransformersGenerator", "hub_offline", "load_transformers", "quantize_int8"]
 
 log = logging.getLogger(__name__)
 
@@ -583,21 +583,26 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
 INT8_KEEP_FP32 = ("down_proj",)
 
 
-def _quantize(gen: TransformersGenerator, how: str) -> None:
-    """Dynamic int8 quantisation (per-channel weights) of the Linear layers but INT8_KEEP_FP32 (CPU inference)."""
+def quantize_int8(model: Any, *, per_channel: bool = True, keep_fp32: tuple[str, ...] = INT8_KEEP_FP32) -> Any:
+    """Dynamic int8 quantisation of a model's Linear layers, but those whose names end with keep_fp32."""
     import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig
+    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
 
+    qconfig = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
+    names = {name for name, module in model.named_modules()
+             if isinstance(module, torch.nn.Linear) and not name.endswith(keep_fp32)}
+    return torch.ao.quantization.quantize_dynamic(model, {name: qconfig for name in names}, dtype=torch.qint8)
+
+
+def _quantize(gen: TransformersGenerator, how: str) -> None:
+    """The generator's model in int8 (quantize_int8's defaults: per-channel, INT8_KEEP_FP32 in fp32; CPU)."""
     if how != "int8":
         raise ModelError(f"Unknown quantize={how!r}; the CPU option is 'int8'.")
     if gen.adapters and not gen.merged:
         raise ModelError("int8 quantisation needs the adapter merged first: load with merge=True.")
     if gen.device != "cpu":
         raise ModelError("int8 dynamic quantisation runs on the CPU only.")
-    names = {name for name, module in gen.model.named_modules()
-             if isinstance(module, torch.nn.Linear) and not name.endswith(INT8_KEEP_FP32)}
-    gen.model = torch.ao.quantization.quantize_dynamic(
-        gen.model, {name: per_channel_dynamic_qconfig for name in names}, dtype=torch.qint8)
+    gen.model = quantize_int8(gen.model)
 
 
 def _display_name(source: str, gguf_file: str | None) -> str:
