@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from model.base import Generator
-from model.cpu_decode import TopKTopPSampler, use_small_batch_linears
 from model.errors import ModelError
 from model.presets import GenSettings
 from model.prompts import Request
@@ -293,6 +292,8 @@ class TransformersGenerator(Generator):
             TopPLogitsWarper,
         )
 
+        from model.cpu_decode import TopKTopPSampler
+
         s = self.settings
         sample = temperature > 0
         text_only = not self.is_vision and "pixel_values" not in inputs
@@ -569,6 +570,8 @@ def load_transformers(source: str, *, name: str | None = None, gguf_file: str | 
     if quantize:
         _quantize(gen, quantize)
     if device == "cpu" and small_batch_matmul:
+        from model.cpu_decode import use_small_batch_linears
+
         use_small_batch_linears(gen.model)  # after quantising: the layers left in fp32
     log.info("Loaded %s (%s, %s%s), adapter: %s", gen.name, "vision" if vision else "text", device,
              f", {quantize}" if quantize else "", gen.adapter or "none")
