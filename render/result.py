@@ -24,6 +24,12 @@ class DrawCall:
     text: str | None = None
     end_line: int | None = None  # beginShape()…endShape(): line of endShape(); `line` is beginShape()'s
     call_lines: list[int] = field(default_factory=list)  # user frames, innermost first (helpers' callers)
+    fill: tuple[int, int, int, int] | None = None  # RGBA (0–255) at draw time; None after noFill()
+    stroke: tuple[int, int, int, int] | None = None  # RGBA at draw time; None after noStroke()
+    # Canvas-pixel points after transforms (at most 256): line/point ends, triangle/quad corners, curve anchors,
+    # beginShape() vertices; None for calls without such points (circle, rect, text, …).
+    points: list[tuple[float, float]] | None = None
+    mode: str | None = None  # endShape(): beginShape's kind ("lines", "triangles", …); None for a plain shape
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DrawCall":
@@ -38,6 +44,10 @@ class DrawCall:
             text=d.get("text"),
             end_line=d.get("end_line"),
             call_lines=[int(v) for v in d.get("call_lines") or []],
+            fill=_rgba(d.get("fill")),
+            stroke=_rgba(d.get("stroke")),
+            points=[(float(p[0]), float(p[1])) for p in d["points"]] if d.get("points") is not None else None,
+            mode=d.get("mode"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,7 +56,16 @@ class DrawCall:
             "fn": self.fn, "args": self.args, "line": self.line,
             "bbox": list(self.bbox) if self.bbox else None, "kind": self.kind, "text": self.text,
             "end_line": self.end_line, "call_lines": self.call_lines,
+            "fill": list(self.fill) if self.fill else None, "stroke": list(self.stroke) if self.stroke else None,
+            "points": [list(p) for p in self.points] if self.points is not None else None, "mode": self.mode,
         }
+
+
+def _rgba(v: Any) -> tuple[int, int, int, int] | None:
+    """An [r, g, b, a] record as a tuple of ints, or None."""
+    if not v or len(v) != 4:
+        return None
+    return tuple(int(c) for c in v)  # type: ignore[return-value]
 
 
 @dataclass

@@ -408,6 +408,66 @@ def test_trace_records_calls_with_lines_and_transformed_boxes():
     json.dumps([c.to_dict() for c in r.trace])
 
 
+COLOUR_CODE = """function setup() {
+  createCanvas(200, 100);
+  background(255);
+  fill(255, 0, 0);
+  stroke(0, 0, 255);
+  circle(20, 20, 10);
+  noStroke();
+  fill(0, 128, 0, 128);
+  rect(40, 10, 10, 10);
+  noFill();
+  stroke('#ff8800');
+  push();
+  translate(100, 50);
+  rotate(HALF_PI);
+  line(0, 0, 30, 0);
+  pop();
+  fill(0);
+  triangle(10, 90, 20, 80, 30, 90);
+  noFill();
+  beginShape();
+  for (let i = 0; i < 1000; i++) vertex(i / 10, 60 + (i % 2));
+  endShape();
+  beginShape(LINES);
+  vertex(0, 0); vertex(5, 5);
+  endShape();
+  bezier(150, 10, 160, 0, 170, 20, 180, 10);
+  fill(0);
+  text('t', 5, 5);
+}
+"""
+
+
+def test_trace_records_colours_at_draw_time():
+    r = render(COLOUR_CODE)
+    assert r.status == "ok"
+    by_fn = {c.fn: c for c in r.trace}
+    assert by_fn["circle"].fill == (255, 0, 0, 255) and by_fn["circle"].stroke == (0, 0, 255, 255)
+    rect = by_fn["rect"]
+    assert rect.stroke is None and rect.fill[:3] == (0, 128, 0) and abs(rect.fill[3] - 128) <= 1
+    assert by_fn["line"].fill is None and by_fn["line"].stroke == (255, 136, 0, 255)
+    assert by_fn["text"].fill == (0, 0, 0, 255)
+    assert by_fn["background"].points is None and by_fn["circle"].points is None
+    back = DrawCall.from_dict(json.loads(json.dumps(rect.to_dict())))
+    assert back == rect
+
+
+def test_trace_records_transformed_points_capped():
+    r = render(COLOUR_CODE)
+    line = next(c for c in r.trace if c.fn == "line")
+    assert [tuple(round(v) for v in p) for p in line.points] == [(100, 50), (100, 80)]  # rotated about (100, 50)
+    tri = next(c for c in r.trace if c.fn == "triangle")
+    assert [tuple(p) for p in tri.points] == [(10, 90), (20, 80), (30, 90)]
+    poly, lines = [c for c in r.trace if c.fn == "endShape"]
+    assert len(poly.points) == 256 and poly.mode is None
+    assert tuple(poly.points[0]) == (0, 60) and tuple(poly.points[-1]) == (99.9, 61)  # first and last kept
+    assert lines.mode == "lines" and [tuple(p) for p in lines.points] == [(0, 0), (5, 5)]
+    bez = next(c for c in r.trace if c.fn == "bezier")
+    assert [tuple(p) for p in bez.points] == [(150, 10), (180, 10)]  # anchors only
+
+
 def test_trace_in_instance_mode_and_graphics_are_excluded():
     r = render("new p5(p => {\n  p.setup = () => {\n    p.createCanvas(100, 100);\n"
                "    const g = p.createGraphics(50, 50);\n    g.circle(10, 10, 10);\n"

@@ -282,6 +282,39 @@
     }
     return null;
   }
+  // Colour state at draw time, as [r, g, b, a] (0–255) or null when noFill()/noStroke() (or a gradient/pattern).
+  function parseStyle(v) {
+    if (typeof v !== 'string') return null;
+    let m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})?$/i.exec(v);
+    if (m) return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16), m[4] ? parseInt(m[4], 16) : 255];
+    m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+))?\s*\)$/i.exec(v);
+    if (m) return [Math.round(+m[1]), Math.round(+m[2]), Math.round(+m[3]), m[4] === undefined ? 255 : Math.round(+m[4] * 255)];
+    return null;
+  }
+  function colours(inst) {
+    const R = inst._renderer, ctx = inst.drawingContext;
+    if (!R || !ctx) return { fill: null, stroke: null };
+    return { fill: R._doFill ? parseStyle(ctx.fillStyle) : null, stroke: R._doStroke ? parseStyle(ctx.strokeStyle) : null };
+  }
+  // Points in canvas pixels after the current transform, at most `cap` (evenly spaced, first and last kept).
+  const MAX_POINTS = 256;
+  function xform(inst, pts, cap) {
+    let m;
+    try { m = inst.drawingContext.getTransform(); } catch (e) { return null; }
+    const d = inst._pixelDensity || 1;
+    let src = pts.filter(p => isFinite(p[0]) && isFinite(p[1]));
+    if (src.length > cap) {
+      const k = src.length - 1;
+      src = Array.from({ length: cap }, (_, i) => src[Math.round(i * k / (cap - 1))]);
+    }
+    const r = v => Math.round(v * 100) / 100;
+    return src.map(([x, y]) => [r((m.a * x + m.c * y + m.e) / d), r((m.b * x + m.d * y + m.f) / d)]);
+  }
+  // Calls whose geometry is a set of points worth keeping (ends of lines and curves, corners of polygons).
+  const POINTED = {
+    line: p => p, point: p => p, triangle: p => p, quad: p => p, curve: p => p,
+    bezier: p => p.length === 4 ? [p[0], p[3]] : p,  // the anchors; the middle two are control points
+  };
   const TRACED = {
     circle: 'shape', ellipse: 'shape', rect: 'shape', square: 'shape', arc: 'shape', triangle: 'shape',
     quad: 'shape', bezier: 'shape', curve: 'shape', line: 'line', point: 'line', text: 'text', image: 'image',
@@ -306,8 +339,14 @@
           bbox = pts ? boxOf(this, pts, pad) : null;
         }
         const lines = userLine();
+        const col = colours(this);
         call = { fn: fn, args: args.map(cleanArg), line: lines.length ? lines[0] : null, bbox: bbox,
-          kind: TRACED[fn], text: fn === 'text' ? String(args[0]) : null, call_lines: lines };
+          kind: TRACED[fn], text: fn === 'text' ? String(args[0]) : null, call_lines: lines,
+          fill: col.fill, stroke: col.stroke };
+        if (POINTED[fn]) {
+          const lp = localPoints(this, fn, args);
+          if (lp) call.points = xform(this, POINTED[fn](lp), MAX_POINTS);
+        }
       } catch (e) { call = null; }
       traceDepth++;
       try { return f.apply(this, args); } finally {
@@ -322,6 +361,14 @@
     bezierVertex: a => [[a[0], a[1]], [a[2], a[3]], [a[4], a[5]]],
     quadraticVertex: a => [[a[0], a[1]], [a[2], a[3]]],
   };
+  function shapeMode(m) {
+    // beginShape(kind): p5's constants are numbers for some kinds and strings for others
+    const C = P5.prototype;
+    const names = [[C.POINTS, 'points'], [C.LINES, 'lines'], [C.TRIANGLES, 'triangles'], [C.TRIANGLE_FAN, 'triangle_fan'],
+      [C.TRIANGLE_STRIP, 'triangle_strip'], [C.QUADS, 'quads'], [C.QUAD_STRIP, 'quad_strip']];
+    for (const [v, n] of names) if (m === v) return n;
+    return null;  // a plain polygon or polyline
+  }
   {
     const fBegin = P5.prototype.beginShape, fEnd = P5.prototype.endShape;
     P5.prototype.beginShape = function (...args) {
@@ -347,9 +394,11 @@
       if (tracing(this) && S.shape) {
         try {
           const endLines = userLine();
+          const col = colours(this);
           call = { fn: 'endShape', args: args.map(cleanArg), line: S.shape.line,
             end_line: endLines.length ? endLines[0] : null, bbox: boxOf(this, S.shape.points, 0), kind: 'shape',
-            text: null, call_lines: S.shape.lines };
+            text: null, call_lines: S.shape.lines, fill: col.fill, stroke: col.stroke,
+            points: xform(this, S.shape.points, MAX_POINTS), mode: shapeMode(S.shape.args[0]) };
         } catch (e) { call = null; }
         S.shape = null;
       }
