@@ -10,7 +10,8 @@ from model.errors import ModelError
 from model.extract import Extraction, extract_code
 from model.loader import load
 from model.presets import DEFAULT_PRESET, PRESETS, GenSettings, Preset
-from model.prompts import Request, Turn, build_messages, format_answer, summarize_history, system_prompt
+from model.prompts import (Request, Turn, build_messages, format_answer, repair_request, summarize_history,
+                           system_prompt)
 from model.types import Candidate, StreamChunk
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "extract_code",
     "format_answer",
     "load",
+    "repair_request",
     "summarize_history",
     "system_prompt",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from model.errors import ModelError
 from model.extract import extract_code
 from model.presets import GenSettings
-from model.prompts import Request, build_messages, is_japanese, repair_instruction
+from model.prompts import Request, build_messages, repair_request
 from model.types import Candidate, StreamChunk
 
 __all__ = ["Generator"]
@@ -88,16 +88,11 @@ class Generator(ABC):
 
     def repair(self, code: str, error: str | None, line: int | None = None, lang: str = "p5",
                request: Request | None = None, n: int = 1, max_new_tokens: int | None = None,
-               temperature: float | None = None) -> list[Candidate]:
-        """Ask the model to fix a failing program, given the error and its line."""
-        base = request or Request(instruction="", lang=lang)
-        ja = is_japanese(base.instruction)
-        fix = Request(
-            instruction=repair_instruction(error, line, japanese=ja),
-            code=code, lang=lang, render_status="error", error=error, error_line=line,
-            sketch_text=None, images=list(base.images), history=list(base.history), canvas=base.canvas,
-        )
-        return self.generate(fix, n=n, max_new_tokens=max_new_tokens, temperature=temperature)
+               temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
+        """Ask the model to fix a failing program, given the error and its line (stop_event ends it early)."""
+        fix = repair_request(code, error, line, lang=lang, request=request)
+        return self.generate(fix, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
+                             stop_event=stop_event)
 
     # -- shared helpers --
     def _validate(self, request: Request, n: int = 1) -> None:

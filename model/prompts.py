@@ -23,6 +23,7 @@ __all__ = [
     "format_answer",
     "is_japanese",
     "repair_instruction",
+    "repair_request",
     "summarize_history",
     "system_prompt",
 ]
@@ -239,3 +240,14 @@ def repair_instruction(error: str | None, line: int | None, japanese: bool = Fal
         where_ja = f"{line}行目で" if line else ""
         return f"このコードは{where_ja}エラーになります: {error or '不明なエラー'}。エラーを直した完全なコードを返してください。"
     return f"The code fails{where}: {error or 'unknown error'}. Fix it and return the whole corrected program."
+
+
+def repair_request(code: str, error: str | None, line: int | None = None, lang: str = "p5",
+                   request: Request | None = None) -> Request:
+    """The request that asks for a fixed program: the failing code, its error and line, the original context."""
+    base = request or Request(instruction="", lang=lang)
+    return Request(
+        instruction=repair_instruction(error, line, japanese=is_japanese(base.instruction)),
+        code=code, lang=lang, render_status="error", error=error, error_line=line,
+        sketch_text=None, images=list(base.images), history=list(base.history), canvas=base.canvas,
+    )

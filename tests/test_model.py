@@ -417,6 +417,19 @@ def test_repair_sends_the_error_and_line(gen, monkeypatch):
     assert ">> 3 |   fil(3);" in gen.prompt_text(seen[0])
 
 
+def test_repair_honours_the_stop_event_and_matches_repair_request(gen):
+    from model import repair_request
+
+    stop = threading.Event()
+    stop.set()
+    code = "function setup() {\n  createCanvas(100, 100);\n  fil(3);\n}"
+    cand = gen.repair(code, "ReferenceError: fil is not defined", 3, max_new_tokens=50, stop_event=stop)[0]
+    assert cand.finish_reason == "cancelled" and cand.tokens <= 1
+    req = repair_request(code, "ReferenceError: fil is not defined", 3, request=Request("赤い円を描いて"))
+    assert req.code == code and req.error_line == 3 and req.render_status == "error"
+    assert "3行目" in req.instruction  # the repair is asked in the user's language
+
+
 def test_continue_generation_extends_a_truncated_candidate(gen):
     req = Request("draw a long figure")
     first = gen.generate(req, max_new_tokens=3, temperature=0)[0]
