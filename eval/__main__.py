@@ -4,6 +4,7 @@
     python -m eval generate --prompts bench/synth_test.jsonl --out preds.jsonl --model qwen2.5-coder-0.5b -n 4 --repair 1
     python -m eval score --predictions preds.jsonl --out report.json --markdown report.md --plots plots/
     python -m eval compare base.json adapter.json --names base adapter --plots plots/compare
+    python -m eval verify-benchmark figures-v1
 """
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--names", nargs="*", default=None, help="column names (default: file stems)")
     c.add_argument("--plots", default=None, help="write comparison plots into this directory")
     c.add_argument("--markdown", default=None, help="also write the table here")
+
+    v = sub.add_parser("verify-benchmark", help="render every reference of a figure benchmark and run its checks")
+    v.add_argument("benchmark", help="a name (figures-v1 → eval/benchmarks/figures-v1.jsonl) or a JSONL path")
+    v.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
 
     b = sub.add_parser("build-benchmark", help="write a benchmark prompts file")
     bsub = b.add_subparsers(dest="which", required=True)
@@ -199,8 +204,18 @@ def cmd_build_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify_benchmark(args: argparse.Namespace) -> int:
+    """Print one JSON object about the benchmark; exit 0 iff every reference passes its own checks."""
+    from .figbench import load_benchmark, verify_benchmark
+
+    rows = load_benchmark(args.benchmark, validate=False)  # malformed rows are reported, not fatal
+    summary = verify_benchmark(rows, timeout_s=args.render_timeout, progress=not args.quiet)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0 if not summary["failing"] else 1
+
+
 COMMANDS = {"generate": cmd_generate, "score": cmd_score, "compare": cmd_compare,
-            "build-benchmark": cmd_build_benchmark}
+            "build-benchmark": cmd_build_benchmark, "verify-benchmark": cmd_verify_benchmark}
 
 
 def main(argv: list[str] | None = None) -> int:

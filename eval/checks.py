@@ -29,8 +29,8 @@ LABEL_MAX_DIST = 0.35  # a label belongs to the nearest shape within this fracti
 HEAD_MAX_SIDE = 40.0  # px: an arrow head is at most this long
 MIN_SHAPE_SIZE = 4.0  # px: default smallest bbox side for shapes (drops dots and hairlines)
 
-KINDS = ("circle", "ellipse", "rect", "line", "arrow", "text", "polygon", "arc", "point", "arrowhead", "image",
-         "shape", "any")
+KINDS = ("circle", "ellipse", "rect", "line", "arrow", "text", "polygon", "polyline", "curve", "arc", "point",
+         "arrowhead", "image", "shape", "any")
 DIRECTIONS = ("left-to-right", "top-to-bottom", "right-to-left", "bottom-to-top")
 
 
@@ -282,23 +282,29 @@ class Scene:
             return [self._connector(dict(base), _box(seg), seg) for seg in (pts[k:k + 2] for k in range(0, len(pts) - 1, 2))]
         if fn == "endShape" and mode == "points":
             return [Element(kinds={"point"}, bbox=_box([p]), points=[p], **base) for p in pts]
-        is_open = fn in ("bezier", "curve") or (fn == "endShape" and mode is None
-                                                 and not (c.args and c.args[0] == "close") and not _closed(pts))
-        if is_open and (fill is None or len(pts) == 2) and len(pts) >= 2:
+        is_open = fn == "endShape" and mode is None and not (c.args and c.args[0] == "close") and not _closed(pts)
+        if is_open and len(pts) == 2:
             return [self._connector(base, bbox, pts)]
         kinds = {"shape"}
         square = w > 0 and h > 0 and 0.8 <= w / h <= 1.25
-        if fn == "circle" or (fn == "ellipse" and square):
+        if fn == "circle" or (fn in ("ellipse", "arc") and square):
             kinds |= {"circle", "ellipse"}
         elif fn == "ellipse":
             kinds.add("ellipse")
-        elif fn == "arc":
+        if fn == "arc":
             kinds.add("arc")
         elif fn in ("rect", "square") or (fn in ("quad", "endShape") and _axis_rect(pts)):
             kinds.add("rect")
         if fn in ("triangle", "quad", "endShape"):
             kinds.add("polygon")
-        return [Element(kinds=kinds, bbox=bbox, points=pts, **base)]
+        el = Element(kinds=kinds, bbox=bbox, points=pts, **base)
+        if (is_open or fn in ("bezier", "curve")) and len(pts) >= 2:
+            # An open polyline or a curve is still a shape (a line chart's plot) but can also join two shapes.
+            el.kinds.add("polyline" if is_open else "curve")
+            if fill is None:
+                el.kinds.add("line")  # an unfilled open path reads as a (bent) line
+            el.ends = (pts[0], pts[-1])
+        return [el]
 
     @staticmethod
     def _connector(base: dict[str, Any], bbox: tuple[float, float, float, float], pts: list[Point]) -> Element:
@@ -310,7 +316,7 @@ class Scene:
         lines = [e for e in self.elements if e.ends is not None]
         tris = [e for e in self.elements if "polygon" in e.kinds and 3 <= len(e.points) <= 4
                 and (len(e.points) == 3 or _closed(e.points)) and max(e.w, e.h) <= HEAD_MAX_SIDE]
-        opens = [e for e in lines if len(e.points) == 3]  # a V drawn as one open 3-vertex shape
+        opens = [e for e in lines if len(e.points) == 3 and max(e.w, e.h) <= HEAD_MAX_SIDE]  # a V as one shape
         short = [e for e in lines if len(e.points) == 2]
         used: set[int] = set()
         for ln in lines:
@@ -399,9 +405,10 @@ class Scene:
             if not ok or (kind != "any" and self.is_background(e)):
                 continue
             size = min_size if min_size is not None else (MIN_SHAPE_SIZE if "shape" in e.kinds else 0.0)
-            if ("shape" in e.kinds or "image" in e.kinds) and min(e.w, e.h) < size:
-                continue
-            if e.ends is not None and min_size is not None and _path_length(e.points) < min_size:
+            if e.ends is not None:  # lines, polylines, curves: their length counts, not their thickness
+                if size and _path_length(e.points) < size:
+                    continue
+            elif ("shape" in e.kinds or "image" in e.kinds) and min(e.w, e.h) < size:
                 continue
             out.append(e)
         return out
@@ -421,8 +428,7 @@ class Scene:
         """Elements matching a selector (see docs/checks.md), in drawing order."""
         kind = sel.get("kind")
         label = sel.get("label")
-        if label is not None and kind in (None, "shape", "circle", "ellipse", "rect", "polygon", "arc", "image",
-                                          "line", "arrow", "point", "any"):
+        if label is not None and kind != "text":
             pool = self._filter(self.of_kind(kind or "shape", sel.get("min_size")), sel, skip=("column", "row"))
             found = []
             for t in self.label_texts(label):
