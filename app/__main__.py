@@ -7,6 +7,9 @@ import threading
 from dataclasses import dataclass
 
 from app.engine import Engine, default_generator_factory
+from app.limits import Limits
+from app.sessions import SessionStore
+from app.store import default_data_dir
 from app.ui import build_ui, launch_kwargs
 
 log = logging.getLogger("app")
@@ -21,9 +24,25 @@ class AppArgs:
     host: str = "127.0.0.1"
     port: int = 7860
     share: bool = False
-    concurrency: int = 1
+    concurrency: int | None = None  # None: follows the backend (local model 1, endpoint ENDPOINT_CONCURRENCY)
     max_upload_mb: float = 8.0
     preload: bool = True
+    data_dir: str | None = None  # None: default_data_dir()
+    expire_days: float = -1  # -1: never on a laptop, 30 on a Space; 0: never
+    max_message_chars: int = Limits.max_message_chars
+    max_edit_chars: int = Limits.max_edit_chars
+    max_revisions: int = Limits.max_revisions
+    max_session_mb: float = Limits.max_session_bytes / 2**20
+    prompt_tokens: int = Limits.prompt_tokens
+
+
+# An OpenAI-compatible server (vLLM, TGI) batches concurrent requests itself; one local model answers one at a time.
+ENDPOINT_CONCURRENCY = 16
+
+
+def default_concurrency(model: str | None) -> int:
+    """Generations at once: many for a remote endpoint, one for a model in this process."""
+    return ENDPOINT_CONCURRENCY if model and model.startswith(("http://", "https://")) else 1
 
 
 def parse_args(argv: list[str] | None = None) -> AppArgs:
@@ -35,10 +54,25 @@ def parse_args(argv: list[str] | None = None) -> AppArgs:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=7860, help="port to listen on")
     p.add_argument("--share", action="store_true", help="create a public gradio.live link")
-    p.add_argument("--concurrency", type=int, default=1, help="generations that may run at once")
+    p.add_argument("--concurrency", type=int, default=None,
+                   help=f"generations that may run at once (default: 1 for a local model, {ENDPOINT_CONCURRENCY} "
+                        "for an http(s) endpoint, which batches requests itself)")
     p.add_argument("--max-upload-mb", type=float, default=8.0, help="largest image a user may attach")
     p.add_argument("--no-preload", dest="preload", action="store_false",
                    help="load the model on the first request instead of at start")
+    p.add_argument("--data-dir", default=None,
+                   help=f"where sessions are saved (default: {default_data_dir()}; on a Space /data when present)")
+    p.add_argument("--expire-days", type=float, default=-1,
+                   help="delete sessions untouched for this many days (default: never on a laptop, 30 on a "
+                        "Space; 0: never)")
+    p.add_argument("--max-message-chars", type=int, default=Limits.max_message_chars,
+                   help="longest typed request")
+    p.add_argument("--max-edit-chars", type=int, default=Limits.max_edit_chars, help="longest hand edit of the code")
+    p.add_argument("--max-revisions", type=int, default=Limits.max_revisions, help="revisions per session")
+    p.add_argument("--max-session-mb", type=float, default=Limits.max_session_bytes / 2**20,
+                   help="stored megabytes per session")
+    p.add_argument("--prompt-tokens", type=int, default=Limits.prompt_tokens,
+                   help="largest prompt sent to the model (earlier turns are dropped first)")
     a = p.parse_args(argv)
     return AppArgs(**vars(a))
 
@@ -48,13 +82,19 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
     log.info("settings: %s", args)
+    limits = Limits.for_host(expire_days=args.expire_days, max_message_chars=args.max_message_chars,
+                             max_edit_chars=args.max_edit_chars, max_revisions=args.max_revisions,
+                             max_session_bytes=int(args.max_session_mb * 2**20), prompt_tokens=args.prompt_tokens)
+    sessions = SessionStore.open(args.data_dir or default_data_dir(), limits)
     engine = Engine(default_generator_factory, model=args.model, adapter=args.adapter,
-                    max_upload_mb=args.max_upload_mb)
+                    max_upload_mb=args.max_upload_mb, limits=limits)
+    concurrency = args.concurrency or default_concurrency(args.model)
+    log.info("generations at once: %d; sessions in %s", concurrency, sessions.store.path)
     if args.preload:
         # Load in the background so the page is up at once; the first request waits for it if needed.
         threading.Thread(target=_preload, args=(engine,), daemon=True).start()
-    demo = build_ui(engine=engine, concurrency_limit=args.concurrency)
-    demo.queue(default_concurrency_limit=4, max_size=64).launch(
+    demo = build_ui(engine=engine, concurrency_limit=concurrency, sessions=sessions)
+    demo.queue(default_concurrency_limit=max(4, concurrency), max_size=64).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         max_file_size=f"{int(args.max_upload_mb)}mb", **launch_kwargs())
 

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.limits import Limits
+
 __all__ = ["Engine", "GeneratorFactory", "default_generator_factory"]
 
 log = logging.getLogger(__name__)
@@ -28,8 +30,9 @@ class Engine:
 
     def __init__(self, generator_factory: GeneratorFactory = default_generator_factory,
                  model: str | None = None, adapter: str | None = None, render_timeout_s: float = 10.0,
-                 use_clip: bool = True, max_upload_mb: float = 8.0):
+                 use_clip: bool = True, max_upload_mb: float = 8.0, limits: Limits | None = None):
         self._factory = generator_factory
+        self.limits = limits or Limits()  # size and abuse limits every handler applies
         self.model_name = model
         self.adapter_path = adapter
         self.render_timeout_s = render_timeout_s

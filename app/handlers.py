@@ -7,9 +7,10 @@ import io
 import logging
 import math
 import os
+import re
+import secrets
 import threading
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,14 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from app.engine import Engine, GeneratorFactory, default_generator_factory
+from app.limits import edit_problem, fit_prompt, message_problem, session_problem
 from app.revisions import Alternative, Revision, RevisionTree
 from app.strings import detect_lang, message
 
 __all__ = ["Settings", "Session", "Engine", "Update", "respond", "sketch_turn", "message_turn", "apply_edit",
            "restore", "use_alternative", "compare", "export_current", "rank_candidates", "build_request",
-           "thumbnail", "stop", "short_error", "GeneratorFactory", "default_generator_factory"]
+           "thumbnail", "stop", "short_error", "new_figure", "looks_like_new_figure", "same_code",
+           "GeneratorFactory", "default_generator_factory"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 BLANK_ERROR = "The program ran but drew nothing (blank canvas)."
 TIMEOUT_ERROR = "The program did not finish in time (an endless loop?)."
+# An answer that repeats its input is resampled: this many candidates, each time this much hotter (capped).
+RESAMPLE_N = 3
+RESAMPLE_STEP = 0.3
+MAX_TEMPERATURE = 1.3
 
 
 @dataclass
@@ -51,7 +58,10 @@ class Session:
     tree: RevisionTree = field(default_factory=RevisionTree)
     chat: list[dict[str, Any]] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
-    sid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Unguessable (192 random bits): the id names the session in the database and in share links.
+    sid: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # The browser's secret; only the browser that holds it can reopen the session (app/sessions.py).
+    owner: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     last_sketch: str | None = None  # the last drawing as the model was told it
     lang: str = "en"  # language of the user's last words, for server-side messages
     pad_rev: int | None = None  # the revision last put on the sketch pad
@@ -61,7 +71,8 @@ class Session:
 
     def __deepcopy__(self, memo: dict) -> "Session":
         """gr.State deep-copies the initial session for each visitor: each copy needs its own id."""
-        values = {f.name: copy.deepcopy(getattr(self, f.name), memo) for f in fields(self) if f.name != "sid"}
+        values = {f.name: copy.deepcopy(getattr(self, f.name), memo) for f in fields(self)
+                  if f.name not in ("sid", "owner")}
         return Session(**values)
 
     def say(self, text: str, title: str | None = None) -> None:
@@ -89,14 +100,17 @@ class Update:
 # Requests
 
 def build_request(session: Session, instruction: str, sketch_text: str | None = None,
-                  images: Sequence[Any] = ()) -> Any:
-    """The model request for the next revision: current code, its render outcome and earlier turns."""
+                  images: Sequence[Any] = (), fresh: bool = False) -> Any:
+    """The model request for the next revision: current code, its render outcome and earlier turns.
+
+    `fresh` starts a new figure: no code and no history travel with it.
+    """
     from model import Request, Turn
 
-    cur = session.tree.current
+    cur = None if fresh else session.tree.current
     history = []
     if cur is not None:
-        for rev in session.tree.lineage()[-HISTORY_TURNS:]:
+        for rev in session.tree.lineage(cur.id)[-HISTORY_TURNS:]:
             history.append(Turn(instruction=rev.instruction, code=rev.code, render_status=rev.status,
                                 error=rev.error))
     return Request(instruction=instruction, code=cur.code if cur else None, lang=session.settings.lang,
@@ -160,13 +174,20 @@ def rank_candidates(candidates: Sequence[Any], results: Sequence[Any],
 
 
 def _best_of(engine: Engine, session: Session, gen: Any, req: Any, n: int,
-             stop_event: threading.Event) -> tuple[Any, Any, float | None, str, list[Alternative]] | None:
-    """Sample n candidates, render all, pick the best; the rest become alternatives."""
+             stop_event: threading.Event) -> tuple[Any, Any, float | None, str, list[Alternative]] | str | None:
+    """Sample n candidates, render all, pick the best; the rest become alternatives.
+
+    None when no candidate holds a program, "unchanged" when every one repeats the current code.
+    """
     s = session.settings
     cands = [c for c in gen.generate(req, n=n, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
                                      stop_event=stop_event) if c.code.strip()]
     if not cands:
         return None
+    changed = [c for c in cands if not same_code(c.code, req.code)]
+    if not changed:  # every answer repeats the current code: nothing to add
+        return "unchanged"
+    cands = changed
     results = engine.render_many([c.code for c in cands], s.lang)
     ok_images = [r.image if r.ok else None for r in results]
     clip = None
@@ -193,8 +214,11 @@ def _best_of(engine: Engine, session: Session, gen: Any, req: Any, n: int,
 # Turns
 
 def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: str | None = None,
-            images: Sequence[Any] = (), source: str = "model") -> Iterator[Update]:
-    """One answer: generate (streamed, or best-of-N), render, record a revision, then repair if it fails."""
+            images: Sequence[Any] = (), source: str = "model", fresh: bool = False) -> Iterator[Update]:
+    """One answer: generate (streamed, or best-of-N), render, record a revision, then repair if it fails.
+
+    `fresh` starts a new figure from no code (a new root in the revision tree; nothing is removed).
+    """
     lang = detect_lang(instruction)
     stop_event = engine.stop_event(session.sid)
     try:
@@ -203,7 +227,18 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
                                 first=message("first_start", lang) if engine.model_name is None else ""))
             yield Update("refresh")
         gen = engine.generator()
-        req = build_request(session, instruction, sketch_text, images)
+        cur = session.tree.current
+        if not fresh and cur is not None and not cur.ok and looks_like_new_figure(instruction, _asked(session, cur)):
+            # A broken figure is no base for an unrelated new one: the model would only try to fix it.
+            fresh = True
+            session.say(message("fresh_start", lang, rev=cur.id))
+            yield Update("refresh")
+        req = build_request(session, instruction, sketch_text, images, fresh=fresh)
+        req, problem = fit_prompt(gen, req, engine.limits, lang)
+        if problem:
+            session.say(problem)
+            yield Update("refresh")
+            return
         s = session.settings
         score, kind, alts = None, "none", []
         if s.best_of > 1:
@@ -213,23 +248,28 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
             if picked is None:
                 session.say(message("no_code", lang))
                 return
+            if picked == "unchanged":
+                session.say(message("still_unchanged", lang))
+                return
             cand, result, score, kind, alts = picked
         else:
-            cand = None
-            for chunk in gen.stream(req, max_new_tokens=s.max_new_tokens, stop_event=stop_event):
-                if chunk.done:
-                    cand = chunk.candidate
-                else:
-                    yield Update("stream", _code_so_far(chunk.text))
+            cand = yield from _stream(gen, req, s, stop_event, s.temperature)
             if stop_event.is_set() or cand is None or cand.finish_reason == "cancelled":
                 return  # stopped: the stop handler has told the user
             if not cand.code.strip():
                 session.say(message("no_code", lang))
                 return
-            yield Update("stream", cand.code)
-            result = engine.render(cand.code, s.lang)
+            if same_code(cand.code, req.code):
+                picked = yield from _resample(engine, session, gen, req, req.code, _hotter(s.temperature),
+                                              stop_event, lang)
+                if picked is None:
+                    return
+                cand, result = picked
+            else:
+                yield Update("stream", cand.code)
+                result = engine.render(cand.code, s.lang)
         rev = _add(session, result, code=cand.code, instruction=instruction, source=source, cand=cand,
-                   score=score, score_kind=kind, alternatives=alts)
+                   score=score, score_kind=kind, alternatives=alts, parent=None if fresh else -1)
         _announce(session, rev, lang)
         yield Update("refresh")
         yield from _repair_loop(engine, session, gen, req, rev, lang, stop_event)
@@ -237,6 +277,102 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
         log.exception("generation failed")
         session.say(message("generation_failed", lang, error=short_error(e)))
         yield Update("refresh")
+
+
+def _stream(gen: Any, req: Any, s: Settings, stop_event: threading.Event,
+            temperature: float) -> Generator[Update, None, Any]:
+    """Stream one answer into the code pane; returns the finished candidate (None if the stream ended early)."""
+    cand = None
+    for chunk in gen.stream(req, max_new_tokens=s.max_new_tokens, temperature=temperature, stop_event=stop_event):
+        if chunk.done:
+            cand = chunk.candidate
+        else:
+            yield Update("stream", _code_so_far(chunk.text))
+    return cand
+
+
+def same_code(a: str | None, b: str | None) -> bool:
+    """True when two programs differ at most in whitespace (an answer that repeats its input)."""
+    return a is not None and b is not None and " ".join(a.split()) == " ".join(b.split())
+
+
+def _hotter(temperature: float) -> float:
+    """The temperature for resampling after an answer repeated its input."""
+    return round(min(MAX_TEMPERATURE, max(float(temperature), 0.4) + RESAMPLE_STEP), 2)
+
+
+def _resample(engine: Engine, session: Session, gen: Any, req: Any, base_code: str, temperature: float,
+              stop_event: threading.Event, lang: str) -> Generator[Update, None, tuple[Any, Any] | None]:
+    """After an answer repeated `base_code`: draw more candidates hotter and keep the best one that changes it.
+
+    Returns (candidate, render result), or None when stopped or when every new answer repeats the code too.
+    """
+    s = session.settings
+    session.say(message("unchanged", lang, k=RESAMPLE_N, t=temperature))
+    yield Update("refresh")
+    cands = gen.generate(req, n=RESAMPLE_N, max_new_tokens=s.max_new_tokens, temperature=temperature,
+                         stop_event=stop_event)
+    if stop_event.is_set():
+        return None
+    cands = [c for c in cands if c.code.strip() and not same_code(c.code, base_code)]
+    if not cands:
+        session.say(message("still_unchanged", lang))
+        yield Update("refresh")
+        return None
+    results = engine.render_many([c.code for c in cands], s.lang)
+    best = rank_candidates(cands, results)[0][0]
+    yield Update("stream", cands[best].code)
+    return cands[best], results[best]
+
+
+# Words that say nothing about which figure is meant.
+_STOPWORDS = frozenset("""a an the and or of to in on at by for from with without into onto as is are be it its this
+that these those them then than please can could would you me my i we our draw plot create make sketch generate
+render design illustrate show build produce visualize visualise figure diagram picture image graph chart new
+another one two three four five six some each every all also like same""".split())
+# An English request that names a whole new figure: a making verb followed by something not already on screen.
+_NEW_EN = re.compile(r"^\s*(?:please\s+|(?:can|could|would)\s+you\s+)?(?:draw|plot|create|make|sketch|generate|"
+                     r"render|design|illustrate|show|build|produce|visuali[sz]e)\s+(?:me\s+|us\s+)?"
+                     r"(?!(?:the|it|its|it's|this|that|these|those|them|all|each|every|everything|more|less)\b)",
+                     re.I)
+_NEW_JA = re.compile(r"(?:描いて|描け|描き|描く|図示|作成|作って|作れ|作る|プロット|示せ|示して|表せ|表して)")
+_REFER_JA = re.compile(r"^\s*(?:この|その|あの|これ|それ|あれ|ここ|そこ|もっと|さらに|もう少し|全体|全部)")
+_JA_RUN = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]+")
+
+
+def _content(text: str) -> set[str]:
+    """Content words of a request: English words less stopwords, and bigrams of kanji/katakana runs."""
+    words = {w for w in re.findall(r"[a-z0-9][a-z0-9\-]*", text.lower()) if w not in _STOPWORDS and len(w) > 1}
+    for run in _JA_RUN.findall(_NEW_JA.sub(" ", text)):
+        if len(run) == 1:
+            words.add(run)
+        else:
+            words.update(run[i:i + 2] for i in range(len(run) - 1))
+    return words
+
+
+def looks_like_new_figure(instruction: str, earlier: Sequence[str]) -> bool:
+    """True when a request asks for a whole figure and shares no content word with what was asked before."""
+    text = instruction.strip()
+    if detect_lang(text) == "ja":
+        names_new = bool(_NEW_JA.search(text)) and not _REFER_JA.search(text)
+    else:
+        names_new = bool(_NEW_EN.match(text))
+    if not names_new:
+        return False
+    before = set().union(*(_content(t) for t in earlier)) if earlier else set()
+    return not (_content(text) & before)
+
+
+def _asked(session: Session, rev: Revision) -> list[str]:
+    """What the user asked along a revision's lineage (not the repair and hand-edit notes)."""
+    return [r.instruction for r in session.tree.lineage(rev.id) if r.source in ("model", "sketch", "candidate")]
+
+
+def new_figure(session: Session) -> None:
+    """Start a new figure from no code: the next answer is a new root; every revision stays in the history."""
+    session.tree.start_new()
+    session.say(message("new_figure", session.lang))
 
 
 def _code_so_far(text: str) -> str:
@@ -264,20 +400,39 @@ def short_error(e: BaseException) -> str:
 
 def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revision, lang: str,
                  stop_event: threading.Event) -> Iterator[Update]:
-    """Ask the model to fix a failing revision, up to the user's limit; every attempt becomes a revision."""
-    limit = max(0, int(session.settings.repair_limit))
+    """Ask the model to fix a failing revision, up to the user's limit; every changed attempt becomes a revision.
+
+    Repairs stream like answers and end on Stop. An answer that repeats the failing code is no revision: more
+    candidates are drawn at a higher temperature before the next round is spent.
+    """
+    from model import repair_request
+
+    s = session.settings
+    limit = max(0, int(s.repair_limit))
+    temperature = s.temperature
     for n in range(1, limit + 1):
         if rev.ok or stop_event.is_set():
             return
         session.say(message("repairing", lang, n=n, limit=limit, status=rev.status, where=_where(rev)))
         yield Update("refresh")
-        cands = gen.repair(rev.code, _error_text(rev), rev.line, lang=session.settings.lang, request=req)
-        cand = next((c for c in cands if c.code.strip()), None)
-        if cand is None:
+        fix = repair_request(rev.code, _error_text(rev), rev.line, lang=s.lang, request=req)
+        cand = yield from _stream(gen, fix, s, stop_event, temperature)
+        if stop_event.is_set() or cand is None or cand.finish_reason == "cancelled":
+            return
+        if not cand.code.strip():
             session.say(message("no_code", lang))
             return
-        yield Update("stream", cand.code)
-        result = engine.render(cand.code, session.settings.lang)
+        if same_code(cand.code, rev.code):
+            temperature = _hotter(temperature)  # and it stays raised for the rounds after this one
+            picked = yield from _resample(engine, session, gen, fix, rev.code, temperature, stop_event, lang)
+            if stop_event.is_set():
+                return
+            if picked is None:
+                continue  # this round is spent without a new revision
+            cand, result = picked
+        else:
+            yield Update("stream", cand.code)
+            result = engine.render(cand.code, s.lang)
         rev = _add(session, result, code=cand.code, instruction=f"repair {n}: {_error_text(rev)[:120]}",
                    source="repair", parent=rev.id, cand=cand, attempt=n)
         if rev.ok:
@@ -301,6 +456,11 @@ def message_turn(engine: Engine, session: Session, msg: dict[str, Any] | str | N
         session.say(message("empty", lang))
         yield Update("refresh")
         return
+    problem = message_problem(text, engine.limits, lang) or session_problem(session, engine.limits, lang)
+    if problem:  # refused before anything is added, so an oversized message never reaches the chat or model
+        session.say(problem)
+        yield Update("refresh")
+        return
     names = [Path(_file_path(f)).name for f in files]
     session.user(text + "".join(f"\n📎 {n}" for n in names))
     images = []
@@ -315,7 +475,7 @@ def message_turn(engine: Engine, session: Session, msg: dict[str, Any] | str | N
             with Image.open(path) as im:
                 images.append(im.convert("RGB"))
         except Exception as e:
-            session.say(message("upload_unreadable", lang, error=short_error(e)))
+            session.say(message("upload_unreadable", lang, name=Path(path).name, error=_hide_paths(e, path)))
             yield Update("refresh")
             return
     yield Update("refresh")
@@ -328,8 +488,15 @@ def message_turn(engine: Engine, session: Session, msg: dict[str, Any] | str | N
             return
         sketch_text, images = read[0], []
     instruction = text or ("この画像のような図を描いてください。" if lang == "ja" else "Draw this figure.")
+    # An image sent without words asks for the figure it shows: a new figure, not a change of the current one.
     yield from respond(engine, session, instruction, sketch_text=sketch_text, images=images,
-                       source="sketch" if sketch_text else "model")
+                       source="sketch" if sketch_text else "model", fresh=not text)
+
+
+def _hide_paths(e: BaseException, path: str) -> str:
+    """An error about an uploaded file, without the server's file paths (only the file's own name)."""
+    text = short_error(e).replace(str(path), Path(path).name)
+    return re.sub(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/]+)+[\\/]([^\s'\"\\/]+)", r"\1", text)
 
 
 def _file_path(f: Any) -> str:
@@ -371,6 +538,11 @@ def sketch_turn(engine: Engine, session: Session, editor_value: Any, words: str 
     """Send a drawing (over the current figure, or on a blank pad) with optional words."""
     words = (words or "").strip()
     lang = detect_lang(words)
+    problem = message_problem(words, engine.limits, lang) or session_problem(session, engine.limits, lang)
+    if problem:
+        session.say(problem)
+        yield Update("refresh")
+        return
     cur = session.tree.current
     blank = blank_pad or cur is None
     session.user((words or "") + ("\n✏️ (sketch on a blank pad)" if blank else "\n✏️ (drawing on the figure)"))
@@ -392,7 +564,9 @@ def sketch_turn(engine: Engine, session: Session, editor_value: Any, words: str 
         instruction = "このスケッチを図にしてください。" if lang == "ja" else "Turn this sketch into a figure."
     else:
         instruction = "Apply the changes marked in the drawing."
-    yield from respond(engine, session, instruction, sketch_text=sketch_text, images=images, source="sketch")
+    # A blank pad is a new figure: the current code must not travel with it (the model would copy it).
+    yield from respond(engine, session, instruction, sketch_text=sketch_text, images=images, source="sketch",
+                       fresh=blank)
 
 
 # Direct edits and navigation
@@ -404,6 +578,11 @@ def apply_edit(engine: Engine, session: Session, code: str | None) -> Revision |
     if not code.strip():
         session.say(message("empty", session.lang))
         return None
+    problem = edit_problem(code, engine.limits, session.lang) or session_problem(session, engine.limits,
+                                                                                 session.lang)
+    if problem:
+        session.say(problem)
+        return None
     if cur is not None and code.rstrip() == cur.code.rstrip():  # the code pane drops trailing newlines
         return None
     try:
@@ -413,7 +592,11 @@ def apply_edit(engine: Engine, session: Session, code: str | None) -> Revision |
         session.say(message("generation_failed", session.lang, error=short_error(e)))
         return None
     rev = _add(session, result, code=code, instruction="hand edit", source="hand")
-    session.say(message("hand_edit", session.lang, rev=rev.id, status=rev.status, where=_where(rev)))
+    if rev.ok:
+        session.say(message("hand_edit", session.lang, rev=rev.id, status=rev.status, where=_where(rev)))
+    else:
+        session.say(message("hand_edit_failed", session.lang, rev=rev.id, status=rev.status, where=_where(rev),
+                            error=_error_text(rev)))
     return rev
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,9 @@ import numpy as np
 from PIL import Image
 
 from app import handlers as h
+from app.files import image_file, unique_dir
 from app.preview import PARENT_LISTENER_JS, placeholder_html, preview_iframe
+from app.sessions import ImportProblem, SessionStore, session_message
 from app.spaces import gpu
 from app.strings import EXAMPLES, i18n, label, message
 
@@ -75,7 +80,7 @@ def _editor_value(session: h.Session, blank: bool = False) -> dict[str, Any]:
     else:
         w, hgt = session.settings.canvas
         bg = np.full((hgt, w, 4), 255, dtype=np.uint8)
-    return {"background": bg, "layers": [], "composite": None}
+    return {"background": image_file(Image.fromarray(bg)), "layers": [], "composite": None}
 
 
 def _preview(session: h.Session) -> str:
@@ -114,23 +119,37 @@ def _alternatives(session: h.Session) -> list[tuple[Image.Image, str]]:
     cur = session.tree.current
     if cur is None:
         return []
-    return [(h.thumbnail(a), f"#{i + 2} {a.status} {a.score_kind} "
+    return [(image_file(h.thumbnail(a)), f"#{i + 2} {a.status} {a.score_kind} "
              + (f"{a.score:.3f}" if a.score is not None and np.isfinite(a.score) else "–"))
             for i, a in enumerate(cur.alternatives)]
 
 
 def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory, model: str | None = None,
              adapter: str | None = None, concurrency_limit: int = 1, max_upload_mb: float = 8.0,
-             engine: h.Engine | None = None) -> gr.Blocks:
-    """Build the app; `generator_factory(model, adapter)` makes the generator (tests inject their own)."""
+             engine: h.Engine | None = None, sessions: SessionStore | None = None) -> gr.Blocks:
+    """Build the app; `generator_factory(model, adapter)` makes the generator (tests inject their own).
+
+    `sessions` is where sessions are saved; without one they go to a fresh temporary directory.
+    """
     engine = engine or h.Engine(generator_factory, model=model, adapter=adapter, max_upload_mb=max_upload_mb)
+    if sessions is None:
+        sessions = SessionStore.open(tempfile.mkdtemp(prefix="figure-sessions-"), engine.limits)
+    # BrowserState encrypts what it keeps in localStorage; a stable secret lets it survive a restart.
+    secret = sessions.store.meta("browser_secret")
+    if secret is None:
+        secret = secrets.token_urlsafe(24)
+        sessions.store.set_meta("browser_secret", secret)
+    thumbs: dict[tuple[str, int], str] = {}  # (session, revision) -> thumbnail file; revisions never change
     gr.set_static_paths([str(p5_path().parent)])
     t = label
     export_root = Path(tempfile.mkdtemp(prefix="figure-exports-"))
 
     with gr.Blocks(title="Figure Assistant", fill_width=True) as demo:
         demo.engine = engine  # reachable by tests and the entry point
+        demo.sessions = sessions
         state = gr.State(h.Session())
+        # The browser's secret (owner) and its open session id: a reload or a restart finds the session again.
+        bstate = gr.BrowserState({}, storage_key="figure-assistant", secret=secret)
         gr.Markdown(t("title"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
@@ -195,18 +214,48 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                                              allow_custom_value=True, label=t("preset"), elem_id="preset")
                         adapter_box = gr.Textbox(value=adapter or "", label=t("adapter"), elem_id="adapter")
                         settings_btn = gr.Button(t("apply_settings"), elem_id="apply-settings")
+                    with gr.Tab(t("sessions_tab"), id="sessions"):
+                        with gr.Row():
+                            sess_pick = gr.Dropdown(label=t("sessions"), choices=[], elem_id="session-pick",
+                                                    scale=4)
+                            open_btn = gr.Button(t("open_session"), elem_id="open-session", scale=1)
+                            new_btn = gr.Button(t("new_session"), elem_id="new-session", scale=1)
+                        with gr.Row():
+                            share_btn = gr.Button(t("share"), elem_id="share-btn")
+                            share_link = gr.Textbox(label=t("share_link"), elem_id="share-link",
+                                                    interactive=False, buttons=["copy"])
+                        with gr.Row():
+                            export_sess_btn = gr.Button(t("export_session"), elem_id="export-session")
+                            sess_file = gr.File(label=t("session_file"), elem_id="session-file",
+                                                interactive=False)
+                        import_file = gr.File(label=t("import_session"), file_types=[".json"], type="filepath",
+                                              elem_id="import-session")
 
         # Outputs every refresh writes; streaming writes only the first three.
         outs = [state, chat, code, preview, info, gallery, pick, tree, cmp_a, cmp_b, alts, editor]
 
+        def thumb(session: h.Session, rev: h.Revision) -> str:
+            key = (session.sid, rev.id)
+            if key not in thumbs:
+                if len(thumbs) > 50_000:
+                    thumbs.clear()
+                thumbs[key] = image_file(h.thumbnail(rev))
+            return thumbs[key]
+
+        def saved(session: h.Session) -> list:
+            """Commit the session, then hand the chat to the browser (nothing is shown before it is saved)."""
+            sessions.persist(session)
+            return list(session.chat)
+
         def view(session: h.Session, editor_too: bool = True) -> tuple:
+            chat_now = saved(session)
             choices = _choices(session)
             cur = _current_label(session)
             revs = session.tree.ordered()
-            return (session, list(session.chat),
+            return (session, chat_now,
                     session.tree.current.code if session.tree.current else "",
                     _preview(session), _info(engine, session),
-                    [(h.thumbnail(r), r.label()) for r in revs],
+                    [(thumb(session, r), r.label()) for r in revs],
                     gr.Dropdown(choices=choices, value=cur),
                     session.tree.outline(),
                     gr.Dropdown(choices=choices), gr.Dropdown(choices=choices, value=cur),
@@ -214,18 +263,25 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                     _editor_value(session) if editor_too else gr.skip())
 
         def stream_view(session: h.Session, text: str) -> tuple:
-            return (session, list(session.chat), text) + tuple(gr.skip() for _ in outs[3:])
+            chat_now = saved(session)
+            sessions.turn_progress(session, text)
+            return (session, chat_now, text) + tuple(gr.skip() for _ in outs[3:])
 
         def drive(session: h.Session, updates, progress: gr.Progress | None = None):
             """Turn handler updates into component updates."""
-            head = session.tree.head
-            for up in updates:
-                if up.kind == "stream":
-                    yield stream_view(session, up.text)
-                else:
-                    yield view(session, editor_too=session.tree.head != head)
-                    head = session.tree.head
-            yield view(session, editor_too=session.tree.head != head)
+            # A turn in flight is recorded, so a server that dies mid-answer marks it interrupted on restart.
+            sessions.begin_turn(session)
+            try:
+                head = session.tree.head
+                for up in updates:
+                    if up.kind == "stream":
+                        yield stream_view(session, up.text)
+                    else:
+                        yield view(session, editor_too=session.tree.head != head)
+                        head = session.tree.head
+                yield view(session, editor_too=session.tree.head != head)
+            finally:
+                sessions.end_turn(session)
 
         @gpu(duration=120)
         def on_message(session: h.Session, msg: dict | None, progress: gr.Progress = gr.Progress()):
@@ -290,22 +346,23 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                 ra, rb, d = h.compare(session, a, b)
             except (KeyError, ValueError) as e:
                 raise gr.Error(str(e)) from e
-            return h.thumbnail(ra, 400), h.thumbnail(rb, 400), d
+            return image_file(h.thumbnail(ra, 400)), image_file(h.thumbnail(rb, 400)), d
 
         def on_export(session: h.Session):
             """Files of the current revision."""
             from app.export import ExportError
 
             try:
-                paths = [str(p) for p in h.export_current(session, export_root)]
+                # A fresh folder per export: a file that may be being served is never rewritten.
+                paths = [str(p) for p in h.export_current(session, unique_dir(export_root))]
             except ExportError as e:
                 raise gr.Error(str(e)) from e
-            return paths, session, list(session.chat)
+            return paths, session, saved(session)
 
         def on_stop(session: h.Session):
             """Stop the running generation (revisions made so far stay)."""
             h.stop(engine, session)
-            return session, list(session.chat)
+            return session, saved(session)
 
         def on_settings(session: h.Session, lang: str, rl: float, bo: float, mt: float, temp: float):
             """Per-session generation settings."""
@@ -315,7 +372,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             s.max_new_tokens, s.temperature = int(mt), float(temp)
             if changed:
                 session.say(message("target_changed", session.lang, lang="SVG" if lang == "svg" else "p5.js"))
-            return session, list(session.chat), gr.Code(language="javascript" if lang == "p5" else "html")
+            return session, saved(session), gr.Code(language="javascript" if lang == "p5" else "html")
 
         def on_model(session: h.Session, name: str | None, adapter_path: str | None,
                      progress: gr.Progress = gr.Progress()):
@@ -333,7 +390,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             except Exception as e:
                 log.exception("model switch failed")
                 session.say(message("model_failed", session.lang, error=h.short_error(e)))
-            return session, list(session.chat), _info(engine, session)
+            return session, saved(session), _info(engine, session)
 
         def on_sketch_tab(session: h.Session):
             """Opening the pad shows the current figure (updates sent while the tab was hidden are lost)."""
@@ -345,6 +402,104 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         def on_blank(session: h.Session, is_blank: bool):
             """Switch the pad between the current figure and a white page."""
             return _editor_value(session, blank=bool(is_blank))
+
+        # Sessions: reload, reopen, new, share, export and import
+        def session_choices(owner: str) -> gr.Dropdown:
+            rows = sessions.sessions_of(owner)
+            return gr.Dropdown(choices=[(
+                f"{r['title'] or session_message('untitled')} · {r['revisions']} rev · "
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(r['updated']))}", r["sid"]) for r in rows])
+
+        def with_key(session: h.Session) -> tuple:
+            """The view plus what the browser keeps (its secret and the open session) and its session list."""
+            return view(session) + ({"owner": session.owner, "sid": session.sid}, session_choices(session.owner))
+
+        def _owner(session: h.Session, key: Any) -> str:
+            owner = key.get("owner") if isinstance(key, dict) else None
+            return owner if isinstance(owner, str) and 16 <= len(owner) <= 100 else session.owner
+
+        def on_load(session: h.Session, key: Any, request: gr.Request):
+            """Page load: a share link opens its revision; otherwise the browser's session comes back."""
+            owner = _owner(session, key)
+            token = dict(getattr(request, "query_params", {}) or {}).get("rev") if request else None
+            if sessions.note:
+                gr.Warning(sessions.note)
+            if token:
+                session = h.Session()
+                session.owner = owner
+                rev = sessions.shared(token)
+                if rev is None:
+                    session.say(session_message("share_missing"))
+                else:
+                    session.tree.add(parent=None, **{k: getattr(rev, k) for k in (
+                        "code", "lang", "instruction", "source", "status", "error", "line", "png", "width",
+                        "height", "model", "adapter", "score", "score_kind", "trace")})
+                    session.settings.lang = rev.lang
+                    session.say(session_message("shared_view", session.lang, rev=rev.id))
+                return with_key(session)
+            loaded = sessions.load(key.get("sid") if isinstance(key, dict) else None, owner)
+            if loaded is not None:
+                return with_key(loaded)
+            session.owner = owner
+            return with_key(session)
+
+        def on_open(session: h.Session, key: Any, sid: str | None):
+            """Reopen one of this browser's sessions."""
+            loaded = sessions.load(sid, _owner(session, key)) if sid else None
+            if loaded is None:
+                gr.Warning(session_message("not_found", session.lang))
+                return with_key(session)
+            return with_key(loaded)
+
+        def on_new(session: h.Session, key: Any):
+            """Start an empty session (the current one stays in the list)."""
+            new = h.Session()
+            new.owner = _owner(session, key)
+            new.settings = type(session.settings)(**vars(session.settings))  # keep the user's settings
+            gr.Info(session_message("new_session", session.lang))
+            return with_key(new)
+
+        def on_share(session: h.Session, request: gr.Request):
+            """A read-only link to the current revision."""
+            cur = session.tree.current
+            if cur is None:
+                raise gr.Error(message("no_revision", session.lang))
+            token = sessions.share(session, cur.id)
+            return f"{_base_url(request)}?rev={token}"
+
+        def on_export_session(session: h.Session):
+            """The whole session as one JSON file."""
+            sessions.persist(session)
+            path = unique_dir(export_root) / f"figure-session-{time.strftime('%Y%m%d-%H%M%S')}.json"
+            path.write_bytes(sessions.export_json(session))
+            return str(path)
+
+        def on_import(session: h.Session, key: Any, path: str | None):
+            """A session file becomes a new session of this browser (validated, never executed)."""
+            if not path:
+                return (gr.skip(),) * (len(outs) + 2) + (None,)
+            name = os.path.basename(path)
+            try:
+                size = os.path.getsize(path)
+                if size > sessions.limits.max_import_bytes:
+                    raise ImportProblem(f"the file is {size / 2**20:.1f} MB "
+                                        f"(at most {sessions.limits.max_import_bytes / 2**20:.0f} MB)")
+                with open(path, "rb") as f:
+                    new = sessions.import_json(f.read(), _owner(session, key))
+            except ImportProblem as e:
+                session.say(session_message("import_failed", session.lang, name=name, error=str(e)))
+                return with_key(session) + (None,)
+            new.say(session_message("imported", session.lang, n=len(new.tree), name=name))
+            return with_key(new) + (None,)
+
+        key_outs = outs + [bstate, sess_pick]
+        demo.load(on_load, [state, bstate], key_outs, api_name="resume")
+        open_btn.click(on_open, [state, bstate, sess_pick], key_outs, api_name="open_session")
+        new_btn.click(on_new, [state, bstate], key_outs, api_name="new_session")
+        share_btn.click(on_share, [state], [share_link], api_name="share")
+        export_sess_btn.click(on_export_session, [state], [sess_file], api_name="export_session")
+        import_file.upload(on_import, [state, bstate, import_file], key_outs + [import_file],
+                           api_name="import_session")
 
         gen_kw = dict(concurrency_limit=concurrency_limit, concurrency_id="generate")
         ev_msg = box.submit(on_message, [state, box], outs + [box], api_name="send", **gen_kw)
@@ -367,6 +522,17 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         blank.change(on_blank, [state, blank], [editor], api_name=False)
         reset_btn.click(lambda s: _editor_value(s), [state], [editor], api_name=False)
     return demo
+
+
+def _base_url(request: gr.Request | None) -> str:
+    """The address the browser used for the app (behind a proxy: the forwarded one)."""
+    if request is None:
+        return ""
+    headers = getattr(request, "headers", {}) or {}
+    url = getattr(request, "url", None)
+    proto = headers.get("x-forwarded-proto") or (url.scheme if url is not None else "http")
+    host = headers.get("x-forwarded-host") or headers.get("host") or (url.netloc if url is not None else "")
+    return f"{proto}://{host}/" if host else "/"
 
 
 def launch_kwargs() -> dict[str, Any]:
