@@ -916,7 +916,10 @@ def _c_bars(s: Scene, c: dict[str, Any]) -> tuple[bool, str]:
     lengths = [e.w if horiz else e.h for e in bars]
     if "values" in c:
         vals = [float(v) for v in c["values"]]
-        k = sum(h * v for h, v in zip(lengths, vals)) / sum(v * v for v in vals)
+        # The scale is the median pixels-per-unit over the bars, so one wrong bar is named rather than
+        # smeared over all of them by a least-squares fit.
+        ratios = sorted(h / v for h, v in zip(lengths, vals) if v > 0)
+        k = ratios[len(ratios) // 2] if len(ratios) % 2 else (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
         for i, (h, v) in enumerate(zip(lengths, vals)):
             if abs(h - k * v) > BAR_VALUE_TOL * k * v + 2:
                 return False, (f"bar {i + 1} is {h:.0f} px long, want about {k * v:.0f} px for value {v:g} "

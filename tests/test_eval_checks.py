@@ -1,0 +1,278 @@
+"""eval.checks: every check type on a real rendered program that passes and on a near miss that must fail."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval.checks import (CHECK_TYPES, CheckOutcome, color_matches, normalize_text, run_checks,  # noqa: E402
+                         summarize, validate_checks)
+from render import render_many  # noqa: E402
+
+# A 4-5-1 network: every layer fully joined to the next, layer names above the columns, the output node red.
+MLP = """
+const SIZES = [{sizes}];
+function setup() {{
+  createCanvas(400, 300);
+  background(255);
+  const pos = SIZES.map((n, i) => Array.from({{length: n}}, (_, j) => [80 + i * 120, 160 + (j - (n - 1) / 2) * 50]));
+  stroke(150);
+  for (let i = 0; i < SIZES.length - 1; i++)
+    for (const a of pos[i]) for (const b of pos[i + 1]) {{ {skip} line(a[0], a[1], b[0], b[1]); }}
+  stroke(0);
+  for (let i = 0; i < SIZES.length; i++) {{
+    for (let j = 0; j < pos[i].length; j++) {{
+      fill({red_at});
+      circle(pos[i][j][0], pos[i][j][1], 30);
+    }}
+  }}
+  fill(0); noStroke(); textAlign(CENTER);
+  text('{t0}', 80, 20); text('{t1}', 200, 20); text('{t2}', 320, 20);
+}}
+"""
+
+
+def mlp(sizes="4, 5, 1", skip="", red_at="i == 2 ? color(220, 30, 30) : 255", names=("Input", "Hidden", "Output")):
+    return MLP.format(sizes=sizes, skip=skip, red_at=red_at, t0=names[0], t1=names[1], t2=names[2])
+
+
+# Three bars standing on y = 250 with names under them.
+BARS = """
+function setup() {{
+  createCanvas(300, 300);
+  background(255);
+  noFill(); stroke(0); rect(20, 20, 260, 230);  // plot frame: not a bar
+  const h = [{heights}];
+  const names = [{names}];
+  fill(70, 130, 180);
+  for (let i = 0; i < 3; i++) rect(50 + i * 80, 250 - h[i], 50, h[i]);
+  fill(0); noStroke(); textAlign(CENTER, TOP);
+  for (let i = 0; i < 3; i++) text(names[i], 75 + i * 80, 260);
+}}
+"""
+
+# Two labelled boxes joined by an arrow whose head tip ends at x = {tip}; the Decoder box starts at x = 250.
+ARROW = """
+function setup() {{
+  createCanvas(400, 200);
+  background(255);
+  stroke(0); fill(230);
+  rect(50, 70, 100, 60); rect(250, 70, 100, 60);
+  fill(0); noStroke(); textAlign(CENTER, CENTER);
+  text('Encoder', 100, 100); text('Decoder', 300, 100);
+  stroke(0); strokeWeight(2);
+  {arrow}
+}}
+function arrowTri(x1, y1, x2, y2) {{
+  line(x1, y1, x2 - 10, y2);
+  push(); translate(x2, y2); rotate(atan2(y2 - y1, x2 - x1)); noStroke(); fill(0);
+  triangle(0, 0, -12, -6, -12, 6); pop();
+}}
+function arrowV(x1, y1, x2, y2) {{
+  line(x1, y1, x2, y2);
+  line(x2, y2, x2 - 10, y2 - 6); line(x2, y2, x2 - 10, y2 + 6);
+}}
+"""
+
+TEXTS = """
+function setup() {{
+  createCanvas(300, 200);
+  background(255);
+  fill(0); textSize(16);
+  text('入力層', 20, 40);
+  text('Loss  curve', {x2}, {y2});
+  circle({cx}, 100, 40);
+}}
+"""
+
+CASES = {
+    "mlp": mlp(),
+    "mlp_441": mlp(sizes="4, 4, 1"),
+    "mlp_missing_edge": mlp(skip="if (i === 0 && a === pos[0][0] && b === pos[1][4]) continue;"),
+    "mlp_red_wrong": mlp(red_at="i == 1 && j == 0 ? color(220, 30, 30) : 255"),
+    "mlp_order_wrong": mlp(names=("Hidden", "Input", "Output")),
+    "bars": BARS.format(heights="60, 100, 40", names="'A', 'B', 'C'"),
+    "bars_label_wrong": BARS.format(heights="60, 100, 40", names="'B', 'A', 'C'"),
+    "bars_heights_wrong": BARS.format(heights="60, 60, 40", names="'A', 'B', 'C'"),
+    "arrow": ARROW.format(arrow="arrowTri(150, 100, 250, 100);"),
+    "arrow_short": ARROW.format(arrow="arrowTri(150, 100, 220, 100);"),
+    "arrow_reversed": ARROW.format(arrow="arrowTri(250, 100, 150, 100);"),
+    "arrow_v": ARROW.format(arrow="arrowV(150, 100, 250, 100);"),
+    "arrow_plain": ARROW.format(arrow="line(150, 100, 250, 100);"),
+    "texts": TEXTS.format(x2=20, y2=80, cx=150),
+    "texts_overlap": TEXTS.format(x2=22, y2=42, cx=150),
+    "texts_outside": TEXTS.format(x2=20, y2=80, cx=290),
+    "error": "function setup() { createCanvas(100, 100); undefinedCall(); }",
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    names = list(CASES)
+    return dict(zip(names, render_many([CASES[n] for n in names])))
+
+
+def outcome(results, case, check) -> CheckOutcome:
+    assert validate_checks([check]) == [], validate_checks([check])
+    assert results[case].ok, (case, results[case].error)
+    (o,) = run_checks([check], results[case])
+    return o
+
+
+COLUMNS = {"type": "columns", "select": {"kind": "circle"}, "counts": [4, 5, 1]}
+
+
+def test_columns_pass_and_4_4_1_fails(results):
+    assert outcome(results, "mlp", COLUMNS).passed
+    o = outcome(results, "mlp_441", COLUMNS)
+    assert not o.passed and o.reason.startswith("column 2 has 4 circles, want 5")
+
+
+def test_rows_group_by_y(results):
+    rows = {"type": "rows", "select": {"kind": "circle", "column": 2}, "counts": [1, 1, 1, 1, 1]}
+    assert outcome(results, "mlp", rows).passed
+    assert not outcome(results, "mlp_441", rows).passed
+
+
+def test_count_with_region_min_max(results):
+    assert outcome(results, "mlp", {"type": "count", "select": {"kind": "line"}, "eq": 25}).passed
+    assert outcome(results, "mlp", {"type": "count", "select": {"kind": "circle", "region": [0, 0, 0.3, 1]},
+                                    "min": 4, "max": 4}).passed
+    o = outcome(results, "mlp_missing_edge", {"type": "count", "select": {"kind": "line"}, "eq": 25})
+    assert not o.passed and o.reason == "24 lines, want 25"
+
+
+def test_connected_all_pairs_and_a_missing_edge(results):
+    c = {"type": "connected", "a": {"kind": "circle", "column": 1}, "b": {"kind": "circle", "column": 2},
+         "all_pairs": True}
+    assert outcome(results, "mlp", c).passed
+    o = outcome(results, "mlp_missing_edge", c)
+    assert not o.passed and "19 of 20" in o.reason
+
+
+def test_color_of_a_labelled_element(results):
+    c = {"type": "color", "select": {"label": "Output", "kind": "circle"}, "color": "red"}
+    assert outcome(results, "mlp", c).passed
+    o = outcome(results, "mlp_red_wrong", c)
+    assert not o.passed and "want 1" in o.reason
+    # the red node exists, but in the wrong column
+    assert outcome(results, "mlp_red_wrong", {"type": "count", "select": {"kind": "circle", "color": "red"},
+                                              "eq": 1}).passed
+
+
+def test_order_of_labels(results):
+    c = {"type": "order", "labels": ["Input", "Hidden", "Output"], "direction": "left-to-right"}
+    assert outcome(results, "mlp", c).passed
+    o = outcome(results, "mlp_order_wrong", c)
+    assert not o.passed and "'Input'" in o.reason
+    assert not outcome(results, "mlp", dict(c, direction="right-to-left")).passed
+
+
+def test_bars_count_values_labels(results):
+    c = {"type": "bars", "count": 3, "values": [3, 5, 2], "labels": ["A", "B", "C"]}
+    assert outcome(results, "bars", c).passed  # the plot frame around them is not a fourth bar
+    o = outcome(results, "bars_label_wrong", c)
+    assert not o.passed and o.reason == "label 'A' is at bar 2, want bar 1"
+    o = outcome(results, "bars_heights_wrong", c)
+    assert not o.passed and o.reason.startswith("bar 2 is 60 px long")
+    assert not outcome(results, "bars", dict(c, count=4, values=[3, 5, 2, 1], labels=["A", "B", "C", "D"])).passed
+
+
+def test_arrow_connects_boxes_and_stopping_short_fails(results):
+    c = {"type": "connected", "a": {"label": "Encoder"}, "b": {"label": "Decoder"}, "directed": True}
+    assert outcome(results, "arrow", c).passed
+    assert outcome(results, "arrow_v", c).passed  # a head drawn as two strokes
+    o = outcome(results, "arrow_short", c)
+    assert not o.passed and "stops" in o.reason
+    o = outcome(results, "arrow_reversed", c)  # joined, but the head points at the Encoder
+    assert not o.passed and "without an arrow head" in o.reason
+    assert not outcome(results, "arrow_plain", c).passed
+    assert outcome(results, "arrow_plain", dict(c, directed=False)).passed
+    # the head is not a polygon, and the arrow is an arrow
+    assert outcome(results, "arrow", {"type": "count", "select": {"kind": "polygon"}, "eq": 0}).passed
+    assert outcome(results, "arrow", {"type": "count", "select": {"kind": "arrow"}, "eq": 1}).passed
+    assert outcome(results, "arrow_plain", {"type": "count", "select": {"kind": "arrow"}, "eq": 0}).passed
+
+
+def test_text_labels_case_and_whitespace_insensitive_japanese_as_written(results):
+    assert outcome(results, "texts", {"type": "text", "labels": ["入力層", "loss curve"]}).passed
+    o = outcome(results, "texts", {"type": "text", "labels": ["入力層", "出力層"]})
+    assert not o.passed and "'出力層'" in o.reason
+    assert outcome(results, "texts", {"type": "text", "labels": ["出力層", "入力"], "any": True}).passed
+
+
+def test_no_text_overlap(results):
+    c = {"type": "no_text_overlap"}
+    assert outcome(results, "texts", c).passed
+    o = outcome(results, "texts_overlap", c)
+    assert not o.passed and "overlap" in o.reason
+
+
+def test_inside_canvas(results):
+    assert outcome(results, "texts", {"type": "inside_canvas"}).passed
+    o = outcome(results, "texts_outside", {"type": "inside_canvas"})
+    assert not o.passed and o.reason.startswith("circle at (290, 100)") and "right edge" in o.reason
+
+
+def test_canvas_size(results):
+    assert outcome(results, "mlp", {"type": "canvas", "width": 400, "height": 300}).passed
+    o = outcome(results, "mlp", {"type": "canvas", "width": 400, "height": 400})
+    assert not o.passed and o.reason == "canvas is 400×300, want 400×400"
+
+
+def test_every_documented_type_is_tested_here():
+    src = Path(__file__).read_text(encoding="utf-8")
+    assert all(f'"type": "{t}"' in src for t in CHECK_TYPES)
+
+
+def test_program_that_does_not_render_fails_every_check(results):
+    outs = run_checks([COLUMNS, {"type": "inside_canvas"}], results["error"])
+    assert [o.passed for o in outs] == [False, False] and outs[0].reason == "did not render (error)"
+
+
+def test_summarize():
+    t, f = CheckOutcome(True, "", {}), CheckOutcome(False, "", {})
+    assert summarize([t, t]) == (True, 1.0)
+    assert summarize([t, f, f, t]) == (False, 0.5)
+    assert summarize([]) == (False, 0.0)
+
+
+def test_validate_checks_messages():
+    errs = validate_checks([
+        {"type": "columns", "select": {"kind": "circle"}},
+        {"type": "colour"},
+        {"type": "count", "select": {"kind": "blob", "region": [0.5, 0, 0.2, 1], "color": "reddish"}, "eq": 2},
+        {"type": "bars", "count": 3, "values": [1, 2]},
+        {"type": "order", "labels": ["a", "b"], "direction": "up"},
+        {"type": "text", "labels": ["x"], "extra": 1},
+    ])
+    assert errs[0] == "check 1 (columns): missing 'counts'"
+    assert errs[1].startswith("check 2 (colour): unknown type 'colour'")
+    assert any("kind 'blob'" in e for e in errs) and any("region must be" in e for e in errs)
+    assert any("unknown colour 'reddish'" in e for e in errs)
+    assert any("values has 2 entries for 3 bars" in e for e in errs)
+    assert any("direction must be one of" in e for e in errs)
+    assert any("unknown key 'extra'" in e for e in errs)
+    assert validate_checks([]) == ["checks is empty: give at least one check"]
+    assert validate_checks([COLUMNS, {"type": "inside_canvas", "note": "why"}]) == []
+
+
+def test_invalid_check_fails_with_reason(results):
+    (o,) = run_checks([{"type": "count", "select": {}}], results["mlp"])
+    assert not o.passed and o.reason.startswith("invalid check: needs one of eq, min, max")
+
+
+def test_colour_names_are_families():
+    assert color_matches((173, 216, 230), "blue") and color_matches((173, 216, 230), "lightblue")
+    assert not color_matches((0, 0, 139), "lightblue") and color_matches((0, 0, 139), "navy")
+    assert color_matches((220, 30, 30), "赤") and not color_matches((220, 30, 30), "orange")
+    assert color_matches((128, 128, 128), "grey") and not color_matches((255, 255, 255), "gray")
+    assert color_matches((250, 10, 10), "#ff0000") and not color_matches((0, 0, 255), "#ff0000")
+    assert color_matches(None, "red") is False
+
+
+def test_normalize_text():
+    assert normalize_text("  Ｉｎｐｕｔ\n Layer ") == "input layer"
