@@ -21,10 +21,12 @@ CSP_SVG = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-s
 _REPORTER = """(function () {
   var FIRST = %(first)d;
   var seen = {};
+  var failed = false;  // once an error was seen (e.g. thrown in draw()), the canvas is never reported as fine
   function send(kind, message, line) {
     var key = kind + ":" + message + ":" + line;
     if (seen[key]) return;  // a failing draw() repeats its error every frame
     seen[key] = true;
+    if (kind === "error") failed = true;
     try { parent.postMessage({source: %(tag)s, kind: kind, message: String(message), line: line}, "*"); }
     catch (e) {}
   }
@@ -44,6 +46,7 @@ _REPORTER = """(function () {
   window.addEventListener("load", function () {
     setTimeout(function () {
       var c = document.querySelector("canvas");
+      if (failed) return;
       if (c) { send("ok", c.width + "x" + c.height, null); } else { send("error", "no canvas was created", null); }
     }, 400);
   });
@@ -79,15 +82,31 @@ def preview_document(code: str, lang: str, p5_url: str, script_origins: str = "'
 
 
 def preview_iframe(code: str, lang: str, p5_url: str, height: int = 420,
-                   script_origins: str = "'self'") -> str:
-    """An <iframe sandbox="allow-scripts"> whose srcdoc attribute holds the escaped preview document."""
+                   script_origins: str = "'self'", status: str | None = None, error: str | None = None,
+                   line: int | None = None) -> str:
+    """An <iframe sandbox="allow-scripts"> whose srcdoc attribute holds the escaped preview document.
+
+    `status`/`error`/`line` are the server's render outcome: when it failed, the line under the preview says so
+    from the start, and the page never replaces that with a success message from the iframe.
+    """
     doc = preview_document(code, lang, p5_url, script_origins)
     # Never allow-same-origin: the sketch must not reach the app's cookies, DOM or API.
     sandbox = "allow-scripts" if lang != "svg" else ""
     return (f'<iframe class="figure-preview" title="figure preview" sandbox="{sandbox}" '
             f'referrerpolicy="no-referrer" style="width:100%;height:{int(height) + 8}px;border:1px solid #e5e7eb;border-radius:6px;background:#fff" '
-            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>'
-            '<div id="preview-console" class="preview-console"></div>')
+            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>' + _console(status, error, line))
+
+
+def _console(status: str | None, error: str | None, line: int | None) -> str:
+    """The line under the preview, starting with the server's verdict when the server's render failed."""
+    if status is None or status == "ok":
+        server = f' data-server="{html.escape(status)}"' if status else ""
+        return f'<div id="preview-console" class="preview-console"{server}></div>'
+    what = error or {"blank": "the canvas stayed blank", "timeout": "did not finish in time"}.get(status, status)
+    where = f" (line {int(line)})" if line else ""
+    text = f"\u26a0 server render: {status}{where} — {what}"
+    return (f'<div id="preview-console" class="preview-console error" data-server="{html.escape(status)}" '
+            f'data-kind="error">{html.escape(text)}</div>')
 
 
 def placeholder_html(text: str) -> str:
@@ -104,6 +123,8 @@ window.addEventListener("message", function (e) {
   if (!frame || e.source !== frame.contentWindow) return;
   var out = document.getElementById("preview-console");
   if (!out) return;
+  // The server's verdict stands: a render it marked as failed is never shown as fine.
+  if (d.kind === "ok" && (out.dataset.kind === "error" || (out.dataset.server && out.dataset.server !== "ok"))) return;
   out.dataset.kind = d.kind;
   if (d.kind === "ok") { out.textContent = "\\u2713 p5.js canvas " + d.message; out.className = "preview-console ok"; }
   else { out.textContent = "\\u26a0 " + d.message + (d.line ? " (line " + d.line + ")" : "");

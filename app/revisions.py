@@ -100,6 +100,10 @@ class RevisionTree:
         self.head = rev.id
         return rev
 
+    def start_new(self) -> None:
+        """Detach the head: the next revision becomes a new root (a new figure); nothing is removed."""
+        self.head = None
+
     def children(self, rev_id: int | None) -> list[Revision]:
         """Direct children of a revision (None: the roots), oldest first."""
         return [r for r in self.revisions.values() if r.parent == rev_id]

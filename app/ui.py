@@ -4,8 +4,10 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import secrets
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from app.sessions import ImportProblem, SessionStore, session_message
 from app.spaces import gpu
 from app.strings import EXAMPLES, i18n, label, message
 
-__all__ = ["build_ui", "launch_kwargs", "p5_path", "CSS"]
+__all__ = ["build_ui", "launch_kwargs", "p5_path", "CSS", "theme", "emoji_font_css"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,35 @@ CSS = """
 .preview-empty { padding: 2em; color: #888; text-align: center; border: 1px dashed #ccc; }
 #model-info p { font-size: 0.85em; color: #555; margin: 0; }
 """
+# Gradio's bundled Source Sans Pro SemiBold (600) holds only a handful of glyphs (a capital "A" among them), so
+# 600-weight text mixed two fonts; its Regular and Bold are complete, and 600 resolves to Bold. Emoji (📎 ✏️) come
+# from the reader's colour emoji font, else from Noto Emoji, which the app serves itself (node_modules/@fontsource).
+FONT_STACK = ("Source Sans Pro", "ui-sans-serif", "system-ui", "sans-serif", "Apple Color Emoji", "Segoe UI Emoji",
+              "Noto Color Emoji", "Noto Emoji")
+EMOJI_FONT_DIR = ROOT / "node_modules" / "@fontsource" / "noto-emoji"
+
+
+def theme() -> gr.themes.Base:
+    """The default theme with font faces that hold every glyph the app shows."""
+    return gr.themes.Default(
+        font=[gr.themes.LocalFont(FONT_STACK[0], weights=(400, 700)), *FONT_STACK[1:]],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas",
+                   "monospace", *FONT_STACK[4:]])
+
+
+def emoji_font_css(font_dir: Path = EMOJI_FONT_DIR) -> str:
+    """@font-face rules for the served Noto Emoji (woff2, split by unicode-range so only what is shown loads)."""
+    sheet = font_dir / "400.css"
+    if not sheet.is_file():
+        log.warning("%s is missing (run scripts/setup.sh): emoji fall back to the reader's own fonts", sheet)
+        return ""
+    files = (font_dir / "files").resolve()
+
+    def src(m: re.Match) -> str:
+        return f"src: url('gradio_api/file={files}/{m.group(1)}.woff2') format('woff2');"
+
+    # Keep the woff2 source only (every browser the app supports reads it) and point it at the app's file route.
+    return re.sub(r"src:\s*url\(\./files/([\w.\-]+)\.woff2\)[^;]*;", src, sheet.read_text(encoding="utf-8"))
 
 
 def p5_path() -> Path:
@@ -88,7 +119,9 @@ def _preview(session: h.Session) -> str:
     cur = session.tree.current
     if cur is None:
         return placeholder_html("The figure appears here. / 図はここに表示されます。")
-    return preview_iframe(cur.code, cur.lang, _p5_url(), height=cur.height or session.settings.canvas[1])
+    # The server's render status goes along, so the line under the preview agrees with it.
+    return preview_iframe(cur.code, cur.lang, _p5_url(), height=cur.height or session.settings.canvas[1],
+                          status=cur.status, error=cur.error, line=cur.line)
 
 
 def _info(engine: h.Engine, session: h.Session) -> str:
@@ -140,7 +173,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         secret = secrets.token_urlsafe(24)
         sessions.store.set_meta("browser_secret", secret)
     thumbs: dict[tuple[str, int], str] = {}  # (session, revision) -> thumbnail file; revisions never change
-    gr.set_static_paths([str(p5_path().parent)])
+    gr.set_static_paths([str(p5_path().parent), str(EMOJI_FONT_DIR / "files")])
     t = label
     export_root = Path(tempfile.mkdtemp(prefix="figure-exports-"))
 
@@ -157,7 +190,10 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                 box = gr.MultimodalTextbox(placeholder=t("input_placeholder"), file_types=["image"],
                                            file_count="single", sources=["upload"], elem_id="prompt",
                                            show_label=False, submit_btn=True)
-                stop_btn = gr.Button(t("stop"), variant="stop", size="sm", elem_id="stop")
+                with gr.Row():
+                    # Red only while a request runs (echo/idle below switch it).
+                    stop_btn = gr.Button(t("stop"), variant="secondary", size="sm", elem_id="stop")
+                    figure_btn = gr.Button(t("new_figure"), size="sm", elem_id="new-figure")
                 gr.Examples([[{"text": e, "files": []}] for e in EXAMPLES], inputs=[box], label=t("examples"))
             with gr.Column(scale=6):
                 preview = gr.HTML(_preview(h.Session()), elem_id="preview", label=t("preview"))
@@ -186,10 +222,12 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                             restore_btn = gr.Button(t("restore"), elem_id="restore", scale=1)
                         tree = gr.Textbox(label=t("tree"), lines=6, max_lines=20, interactive=False,
                                           elem_id="rev-tree")
-                        alts = gr.Gallery(label=t("alternatives"), columns=5, height=180, allow_preview=False,
-                                          elem_id="alternatives", object_fit="contain", fit_columns=False)
+                        # Shown only when the current answer has other best-of-N candidates.
+                        with gr.Column(visible=False, elem_id="alternatives-box") as alt_box:
+                            alts = gr.Gallery(label=t("alternatives"), columns=5, height=180, allow_preview=False,
+                                              elem_id="alternatives", object_fit="contain", fit_columns=False)
+                            alt_btn = gr.Button(t("use_alternative"), size="sm", elem_id="use-alternative")
                         alt_idx = gr.Number(value=-1, visible=False)
-                        alt_btn = gr.Button(t("use_alternative"), size="sm", elem_id="use-alternative")
                     with gr.Tab(t("compare_tab"), id="compare"):
                         with gr.Row():
                             cmp_a = gr.Dropdown(label=t("compare_a"), choices=[], elem_id="cmp-a")
@@ -232,7 +270,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                                               elem_id="import-session")
 
         # Outputs every refresh writes; streaming writes only the first three.
-        outs = [state, chat, code, preview, info, gallery, pick, tree, cmp_a, cmp_b, alts, editor]
+        outs = [state, chat, code, preview, info, gallery, pick, tree, cmp_a, cmp_b, alts, editor, alt_box]
 
         def thumb(session: h.Session, rev: h.Revision) -> str:
             key = (session.sid, rev.id)
@@ -260,7 +298,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                     session.tree.outline(),
                     gr.Dropdown(choices=choices), gr.Dropdown(choices=choices, value=cur),
                     _alternatives(session),
-                    _editor_value(session) if editor_too else gr.skip())
+                    _editor_value(session) if editor_too else gr.skip(),
+                    gr.Column(visible=bool(session.tree.current and session.tree.current.alternatives)))
 
         def stream_view(session: h.Session, text: str) -> tuple:
             chat_now = saved(session)
@@ -283,12 +322,49 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             finally:
                 sessions.end_turn(session)
 
+        running = {"n": 0}  # generations running now (all sessions), to tell a waiting user why
+        running_lock = threading.Lock()
+
+        def counted(turn):
+            """Count a generation as running while its updates are produced."""
+            with running_lock:
+                running["n"] += 1
+            try:
+                yield from turn
+            finally:
+                with running_lock:
+                    running["n"] -= 1
+
+        def on_echo(session: h.Session, text: str, files: list | None = None):
+            """Show the user's own message at once, even while the request waits in the queue; Stop turns red."""
+            names = [Path(h._file_path(f)).name for f in files or []]
+            shown = (text or "").strip() + "".join(f"\n📎 {n}" for n in names)
+            chat_now = list(session.chat) + ([{"role": "user", "content": shown}] if shown.strip() else [])
+            with running_lock:
+                busy = running["n"] >= concurrency_limit
+            if busy and shown.strip():
+                chat_now.append({"role": "assistant", "content": message("queued", h.detect_lang(shown))})
+            return chat_now, gr.Button(variant="stop")
+
+        def on_echo_message(session: h.Session, msg: dict | None):
+            msg = msg if isinstance(msg, dict) else {"text": msg or "", "files": []}
+            return on_echo(session, msg.get("text") or "", list(msg.get("files") or []))
+
+        def on_echo_sketch(session: h.Session, text: str | None, is_blank: bool):
+            blank_now = bool(is_blank) or session.tree.current is None
+            return on_echo(session, (text or "") + ("\n✏️ (sketch on a blank pad)" if blank_now
+                                                    else "\n✏️ (drawing on the figure)"))
+
+        def on_idle():
+            """The request ended: Stop is no longer red."""
+            return gr.Button(variant="secondary")
+
         @gpu(duration=120)
         def on_message(session: h.Session, msg: dict | None, progress: gr.Progress = gr.Progress()):
             """Send a text (and optional image) request."""
             progress(0, desc="generating")
             first = True
-            for out in drive(session, h.message_turn(engine, session, msg)):
+            for out in drive(session, counted(h.message_turn(engine, session, msg))):
                 yield out + ((gr.MultimodalTextbox(value=None) if first else gr.skip()),)
                 first = False
 
@@ -297,7 +373,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                       progress: gr.Progress = gr.Progress()):
             """Send the drawing with optional words."""
             progress(0, desc="reading the drawing")
-            for out in drive(session, h.sketch_turn(engine, session, value, text, bool(is_blank))):
+            for out in drive(session, counted(h.sketch_turn(engine, session, value, text, bool(is_blank)))):
                 session.pad_rev = session.tree.head  # the pad is on screen, so its update lands
                 yield out
 
@@ -360,9 +436,15 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             return paths, session, saved(session)
 
         def on_stop(session: h.Session):
-            """Stop the running generation (revisions made so far stay)."""
+            """Stop the running generation or repair (revisions made so far stay)."""
             h.stop(engine, session)
-            return session, saved(session)
+            return session, saved(session), gr.Button(variant="secondary")
+
+        def on_new_figure(session: h.Session):
+            """Start a new figure from no code; every revision stays in the history."""
+            h.new_figure(session)
+            session.pad_rev = session.tree.head
+            return view(session)
 
         def on_settings(session: h.Session, lang: str, rl: float, bo: float, mt: float, temp: float):
             """Per-session generation settings."""
@@ -502,10 +584,17 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                            api_name="import_session")
 
         gen_kw = dict(concurrency_limit=concurrency_limit, concurrency_id="generate")
-        ev_msg = box.submit(on_message, [state, box], outs + [box], api_name="send", **gen_kw)
-        ev_sketch = sketch_btn.click(on_sketch, [state, editor, words, blank], outs, api_name="sketch", **gen_kw)
-        stop_btn.click(on_stop, [state], [state, chat], cancels=[ev_msg, ev_sketch], api_name="stop",
+        # The echo is not queued behind other generations, so a waiting user sees their own message at once.
+        echo_kw = dict(concurrency_limit=None, api_name=False, show_progress="hidden")
+        ev_msg = box.submit(on_echo_message, [state, box], [chat, stop_btn], **echo_kw).then(
+            on_message, [state, box], outs + [box], api_name="send", **gen_kw)
+        ev_msg.then(on_idle, None, [stop_btn], api_name=False, show_progress="hidden")
+        ev_sketch = sketch_btn.click(on_echo_sketch, [state, words, blank], [chat, stop_btn], **echo_kw).then(
+            on_sketch, [state, editor, words, blank], outs, api_name="sketch", **gen_kw)
+        ev_sketch.then(on_idle, None, [stop_btn], api_name=False, show_progress="hidden")
+        stop_btn.click(on_stop, [state], [state, chat, stop_btn], cancels=[ev_msg, ev_sketch], api_name="stop",
                        concurrency_limit=None)
+        figure_btn.click(on_new_figure, [state], outs, api_name="new_figure")
         apply_btn.click(on_edit, [state, code], outs, api_name="edit")
         restore_btn.click(on_restore, [state, pick], outs, api_name="restore")
         gallery.select(on_gallery_select, [state], [pick], api_name=False)
@@ -537,4 +626,5 @@ def _base_url(request: gr.Request | None) -> str:
 
 def launch_kwargs() -> dict[str, Any]:
     """What launch() needs: the i18n table, CSS and the page-side listener for preview errors."""
-    return {"i18n": i18n(), "css": CSS, "head": PARENT_LISTENER_JS, "allowed_paths": [str(p5_path().parent)]}
+    return {"i18n": i18n(), "css": CSS + emoji_font_css(), "head": PARENT_LISTENER_JS, "theme": theme(),
+            "allowed_paths": [str(p5_path().parent), str(EMOJI_FONT_DIR / "files")]}

@@ -10,18 +10,26 @@ _CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; st
         "img-src data: blob:; font-src data:; media-src data: blob:; connect-src 'none'")
 
 
-def standalone_html(code: str, p5_src: str = "p5.min.js", title: str = "Figure") -> str:
-    """An offline page that runs the sketch next to p5.min.js (no network: a CSP forbids every request)."""
+def standalone_html(code: str, p5_src: str = "p5.min.js", title: str = "Figure",
+                    p5_inline: str | None = None, header: str | None = None) -> str:
+    """An offline page that runs the sketch (no network: a CSP forbids every request).
+
+    The page loads p5.js from `p5_src` beside it, or carries the library inline when `p5_inline` holds its text
+    (then the page works on its own). `header` becomes an HTML comment at the top of the page.
+    """
     # A </script> inside the program would end the script element early; JSON-escape it instead.
-    safe = code.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    safe = _script_safe(code)
+    lib = (f"<script src={json.dumps(p5_src)}></script>" if p5_inline is None
+           else f"<script>\n{_script_safe(p5_inline)}\n</script>")
+    note = "" if header is None else "<!--\n" + header.replace("--", "- -") + "\n-->\n"
     return f"""<!doctype html>
-<html>
+{note}<html>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>{html.escape(title)}</title>
 <style>html, body {{ margin: 0; padding: 0; background: #ffffff; }}</style>
-<script src={json.dumps(p5_src)}></script>
+{lib}
 </head>
 <body>
 <script>
@@ -30,6 +38,11 @@ def standalone_html(code: str, p5_src: str = "p5.min.js", title: str = "Figure")
 </body>
 </html>
 """
+
+
+def _script_safe(text: str) -> str:
+    """Keep a script inside its <script> element: `</script` and `<!--` would change how HTML parses it."""
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
 def export_svg(code: str, timeout_s: float = 10.0) -> str:

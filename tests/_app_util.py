@@ -62,6 +62,12 @@ def program(instruction: str, lang: str = "p5") -> str:
     return MLP.replace("FILL", fill)
 
 
+def _is_repair(req: Any) -> bool:
+    """True for the request model.repair_request builds (the failing code and the fix-it instruction)."""
+    return (req.render_status == "error" and bool(req.code)
+            and req.instruction.startswith(("The code fails", "このコード")))
+
+
 class ScriptedGenerator:
     """Implements the model/ Generator methods the app calls, deterministically and quickly."""
 
@@ -70,12 +76,15 @@ class ScriptedGenerator:
     is_vision = False
 
     def __init__(self, fail_with: Exception | None = None, repair_works: bool = True, chunk_delay: float = 0.0,
-                 slow_stream: bool = False):
+                 slow_stream: bool = False, repeat_below: float | None = None):
         self.adapter: str | None = "figures"
         self.requests: list[Any] = []
         self.repairs: list[tuple[str, str, int | None]] = []
+        self.temperatures: list[float | None] = []  # of every stream/generate call, in order
         self.fail_with = fail_with
         self.repair_works = repair_works
+        # Answers repeat the request's code unchanged while the temperature is below this (None: never).
+        self.repeat_below = repeat_below
         self.chunk_delay = chunk_delay
         self.slow_stream = slow_stream
         self.lock = threading.Lock()
@@ -84,13 +93,29 @@ class ScriptedGenerator:
         return Candidate(code=code, text=f"```javascript\n{code}```", logprob=logprob, tokens=len(code) // 4,
                          model=self.name, adapter=self.adapter)
 
-    def stream(self, req: Any, max_new_tokens: int = 1024, stop_event: threading.Event | None = None, **kw: Any):
-        """Yield the program a few lines at a time, then the finished candidate."""
+    def _answer(self, req: Any, temperature: float | None) -> str:
+        """The program for a request: a repair request gets FIXED (or BROKEN), others their keyword program."""
+        if self.repeat_below is not None and req.code and (temperature or 0.0) < self.repeat_below:
+            return req.code
+        if _is_repair(req):
+            # A failed repair still changes the code (one more argument), so each attempt is a new revision.
+            return FIXED if self.repair_works else req.code.replace("drawNetwork(", "drawNetwork(0, ", 1)
+        return program(req.instruction, req.lang)
+
+    def _record(self, req: Any, temperature: float | None) -> None:
         with self.lock:
             self.requests.append(req)
+            self.temperatures.append(temperature)
+            if _is_repair(req):
+                self.repairs.append((req.code, req.error, req.error_line))
+
+    def stream(self, req: Any, max_new_tokens: int = 1024, stop_event: threading.Event | None = None,
+               temperature: float | None = None, **kw: Any):
+        """Yield the program a few lines at a time, then the finished candidate."""
+        self._record(req, temperature)
         if self.fail_with is not None:
             raise self.fail_with
-        code = program(req.instruction, req.lang)
+        code = self._answer(req, temperature)
         text = "```javascript\n"
         lines = code.splitlines(keepends=True)
         for i, line in enumerate(lines):
@@ -109,23 +134,21 @@ class ScriptedGenerator:
 
     def generate(self, req: Any, n: int = 1, max_new_tokens: int = 1024, temperature: float = 0.7,
                  stop_event: threading.Event | None = None, **kw: Any) -> list[Candidate]:
-        """n candidates: a broken one with the best log-probability, then working ones in falling order."""
-        with self.lock:
-            self.requests.append(req)
+        """n candidates: a broken one with the best log-probability, then working ones in falling order.
+
+        A repair request, or a request answered by repeating its code, gets n copies of that one answer.
+        """
+        self._record(req, temperature)
         if self.fail_with is not None:
             raise self.fail_with
+        answer = self._answer(req, temperature)
+        if answer == req.code or _is_repair(req):
+            return [self._cand(answer, logprob=-0.2 - 0.1 * i) for i in range(n)]
         good = program(req.instruction, req.lang)
         out = [self._cand(BROKEN, logprob=-0.1)]
         for i in range(1, n):
             out.append(self._cand(good.replace("30);", f"{30 + i * 4});"), logprob=-0.2 - 0.1 * i))
         return out[:n]
-
-    def repair(self, code: str, error: str, line: int | None, lang: str = "p5", request: Any = None,
-               **kw: Any) -> list[Candidate]:
-        """The fixed program (or the broken one again when repair is set to fail)."""
-        with self.lock:
-            self.repairs.append((code, error, line))
-        return [self._cand(FIXED if self.repair_works else BROKEN)]
 
     def set_adapter(self, name: str) -> None:
         """Select an adapter by name."""
