@@ -25,6 +25,7 @@ CONNECT_TOL = 12.0  # px: a line end "lies on" a shape when this close to its ou
 BASELINE_TOL = 3.0  # px: bars stand on a common baseline when their bottoms differ by at most this
 BAR_VALUE_TOL = 0.15  # relative: bar heights within 15 % of the least-squares fit to the asked values
 BACKGROUND_COVER = 0.9  # a shape covering this much of the canvas is a background, never selected
+LABEL_NEAR = 8.0  # px: a small shape this close to a label's box wins over a much larger shape containing it
 LABEL_MAX_DIST = 0.35  # a label belongs to the nearest shape within this fraction of the canvas's longer side
 HEAD_MAX_SIDE = 40.0  # px: an arrow head is at most this long
 MIN_SHAPE_SIZE = 4.0  # px: default smallest bbox side for shapes (drops dots and hairlines)
@@ -158,7 +159,7 @@ def normalize_text(s: str) -> str:
 Point = tuple[float, float]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two identical draws are still two elements
 class Element:
     """One visible thing in the figure, derived from a trace call (LINES shapes give one element per segment)."""
 
@@ -171,6 +172,7 @@ class Element:
     fill: tuple[float, float, float] | None = None  # composited on white; None when not filled
     stroke: tuple[float, float, float] | None = None
     points: list[Point] = field(default_factory=list)
+    raw: tuple[tuple[float, float, float] | None, ...] = ()  # translucent fill/stroke before compositing
     ends: tuple[Point, Point] | None = None  # connectors: first and last point (tips when arrow heads are found)
     heads: list[int] = field(default_factory=list)  # connectors: which ends (0, 1) carry an arrow head
 
@@ -202,8 +204,10 @@ class Element:
         return self.stroke or self.fill
 
     def colors(self) -> list[tuple[float, float, float]]:
-        """Every colour of the element (fill and stroke), the main one first."""
+        """Every colour of the element (fill and stroke, and a translucent one also as specified), main first."""
         out = [c for c in (self.color, self.fill, self.stroke) if c is not None]
+        # "a semi-transparent red" is red to the person who asked, though it shows pink on white
+        out += [c for c in self.raw if c is not None]
         return list(dict.fromkeys(out))
 
     def describe(self) -> str:
@@ -254,6 +258,7 @@ class Scene:
         for i, c in enumerate(getattr(result, "trace", None) or []):
             self.elements.extend(self._from_call(i, c))
         self._find_heads()
+        self._connectors: list[Element] | None = None
 
     # -- building --------------------------------------------------------------------------------------------------
     def _from_call(self, i: int, c: Any) -> list[Element]:
@@ -265,7 +270,9 @@ class Scene:
         if has_colour and fill is None and stroke is None:
             return []  # noFill() and noStroke(), or fully transparent: nothing visible
         pts = [tuple(p) for p in (getattr(c, "points", None) or [])]
-        base = dict(index=i, fn=fn, line=c.line, fill=fill, stroke=stroke)
+        raw = tuple(tuple(float(v) for v in col[:3]) for col in (getattr(c, "fill", None), getattr(c, "stroke", None))
+                    if col is not None and 0 < col[3] < 255)
+        base = dict(index=i, fn=fn, line=c.line, fill=fill, stroke=stroke, raw=raw)
         w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
         if c.kind == "text":
             if not (c.text or "").strip():
@@ -293,7 +300,7 @@ class Scene:
             kinds.add("ellipse")
         if fn == "arc":
             kinds.add("arc")
-        elif fn in ("rect", "square") or (fn in ("quad", "endShape") and _axis_rect(pts)):
+        elif fn in ("rect", "square") or (fn == "quad" or (fn == "endShape" and not is_open)) and _axis_rect(pts):
             kinds.add("rect")
         if fn in ("triangle", "quad", "endShape"):
             kinds.add("polygon")
@@ -464,9 +471,15 @@ class Scene:
     def _host(self, t: Element, pool: list[Element]) -> Element | None:
         """The shape a text labels: the smallest one containing its centre, else the nearest within reach."""
         p = (t.cx, t.cy)
-        inside = [e for e in pool if e.bbox[0] <= p[0] <= e.bbox[2] and e.bbox[1] <= p[1] <= e.bbox[3]]
+        inside = [e for e in pool if e.ends is None and e.distance(p) == 0]  # inside the outline (a circle's)
         if inside:
-            return min(inside, key=lambda e: e.w * e.h)
+            best = min(inside, key=lambda e: e.w * e.h)
+            # A point's name sits inside a big circle but right next to the point's own dot: the dot is meant.
+            small = [e for e in pool if e not in inside and _box_gap(t.bbox, e.bbox) <= LABEL_NEAR
+                     and e.w * e.h * 10 <= best.w * best.h]
+            if small:
+                return min(small, key=lambda e: (_box_gap(t.bbox, e.bbox), e.index))
+            return best
         reach = LABEL_MAX_DIST * max(self.width, self.height, 1.0)
         near = [(e.distance(p) if e.ends is None else _seg_distance(p, e.points), e) for e in pool]
         near = [(d, e) for d, e in near if d <= reach]
@@ -478,8 +491,74 @@ class Scene:
         return min(near, key=lambda de: (de[0], de[1].index))[1] if near else None
 
     def connectors(self) -> list[Element]:
-        """Lines, arrows and open polylines that can join two shapes."""
-        return [e for e in self.elements if e.ends is not None]
+        """Lines, arrows, open polylines and curves that can join two shapes, plus routed paths drawn in pieces."""
+        if self._connectors is None:
+            base = [e for e in self.elements if e.ends is not None]
+            self._connectors = base + self._chains(base)
+        return self._connectors
+
+    def _chains(self, base: list[Element]) -> list[Element]:
+        """Pieces whose ends meet (within 3 px, two pieces only, not inside a shape) joined into one path.
+
+        An elbow connector drawn as line(); line(); arrow() then has one end on each box. Where several lines
+        meet (a network node) or the meeting point lies inside a shape, nothing is joined: the shape is the
+        junction, not a bend.
+        """
+        shapes = [e for e in self.elements if e.ends is None and "shape" in e.kinds and not self.is_background(e)
+                  and min(e.w, e.h) >= MIN_SHAPE_SIZE]
+        ends = [(c, k) for c in base for k in (0, 1)]
+        link: dict[tuple[int, int], tuple[int, int]] = {}
+        for ci, c in enumerate(base):
+            for k in (0, 1):
+                if k in c.heads:
+                    continue  # an arrow's tip ends the path
+                p = c.ends[k]  # type: ignore[index]
+                partners = [(base.index(d), m) for d, m in ends if d is not c and m not in d.heads
+                            and math.dist(p, d.ends[m]) <= 3.0]  # type: ignore[index]
+                if len(partners) == 1 and not any(e.distance(p) == 0 for e in shapes):
+                    link[(ci, k)] = partners[0]
+        link = {a: b for a, b in link.items() if link.get(b) == a}  # mutual only
+        out: list[Element] = []
+        seen: set[int] = set()
+        for ci in range(len(base)):
+            if ci in seen:
+                continue
+            free = [k for k in (0, 1) if (ci, k) not in link]
+            if not free or ((ci, 0) not in link and (ci, 1) not in link):
+                continue  # a closed loop, or a piece that joins nothing
+            pieces, k_in = [(ci, free[0])], free[0]
+            seen.add(ci)
+            cur = ci
+            while (cur, 1 - k_in) in link:
+                nxt, m = link[(cur, 1 - k_in)]
+                if nxt in seen:
+                    break
+                pieces.append((nxt, m))
+                seen.add(nxt)
+                cur, k_in = nxt, m
+            if len(pieces) < 2:
+                continue
+            pts: list[Point] = []
+            for pi, k in pieces:
+                ps = base[pi].points if k == 0 else list(reversed(base[pi].points))
+                pts += ps
+            first, last = pieces[0], pieces[-1]
+            start = base[first[0]].ends[first[1]]  # type: ignore[index]
+            stop = base[last[0]].ends[1 - last[1]]  # type: ignore[index]
+            heads = ([0] if first[1] in base[first[0]].heads else []) + \
+                ([1] if (1 - last[1]) in base[last[0]].heads else [])
+            el = Element(index=base[first[0]].index, fn="path", kinds={"line"} | ({"arrow"} if heads else set()),
+                         bbox=_box(pts + [start, stop]), line=base[first[0]].line,
+                         stroke=base[first[0]].stroke, points=pts, ends=(start, stop), heads=heads)
+            out.append(el)
+        return out
+
+
+def _box_gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Distance between two boxes (0 when they touch or overlap)."""
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    return math.hypot(dx, dy)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> bool:
@@ -817,11 +896,22 @@ def _c_color(s: Scene, c: dict[str, Any]) -> tuple[bool, str]:
                    f"{els[0].describe()} is {_fmt_rgb(els[0].color)}")
 
 
+def _ends_for(s: Scene, sel: dict[str, Any]) -> list[Element]:
+    """What a connector may end on for a selector: the selected elements, and for a bare label the text too."""
+    els = s.select(sel)
+    if sel.get("label") is not None and sel.get("kind") is None:
+        # Q, K, V written as plain text under the arrows: the arrow starts at the text, not at its nearest box.
+        els += [t for t in s._filter(s.label_texts(sel["label"]), sel) if t not in els]
+    return els
+
+
 def _c_connected(s: Scene, c: dict[str, Any]) -> tuple[bool, str]:
-    a_els, b_els = s.select(c["a"]), s.select(c["b"])
+    a_els, b_els = _ends_for(s, c["a"]), _ends_for(s, c["b"])
     aw, bw = _sel_words(c["a"]), _sel_words(c["b"])
     if not a_els or not b_els:
         return False, f"no {aw if not a_els else bw} found"
+    if all(a is b for a in a_els for b in b_els):
+        return False, f"{aw} and {bw} are the same element ({a_els[0].describe()}): nothing to join"
     tol = float(c.get("tolerance", CONNECT_TOL))
     directed = bool(c.get("directed"))
     joined: set[tuple[int, int]] = set()

@@ -143,6 +143,29 @@ def verify_benchmark(rows: list[dict[str, Any]], render_many: Callable[..., list
             passing += 1
     cats = Counter(str(r.get("category")) for r in rows)
     return {
+        **_counts(rows, cats, passing, failing),
+        "too_close_to_training": leaked_prompts(rows),
+    }
+
+
+def leaked_prompts(rows: list[dict[str, Any]], n: int = 3000, seed: int = 0) -> dict[str, str]:
+    """{id: "0.78 'nearest training text'"} for prompts at or above eval.leakage.THRESHOLD."""
+    from .leakage import THRESHOLD, nearest, training_texts
+
+    prompts = [str(r.get("prompt") or "") for r in rows]
+    if not any(prompts):
+        return {}
+    texts = training_texts(n=n, seed=seed)
+    out = {}
+    for r, (j, sim) in zip(rows, nearest(prompts, texts)):
+        if sim >= THRESHOLD:
+            out[str(r.get("id"))] = f"{sim:.2f} {texts[j]!r}"
+    return out
+
+
+def _counts(rows: list[dict[str, Any]], cats: Counter, passing: int, failing: dict[str, list[str]]) -> dict[str, Any]:
+    """The summary's counts."""
+    return {
         "prompts": len(rows),
         "ja": sum(r.get("lang") == "ja" for r in rows),
         "categories": len(cats),

@@ -106,6 +106,25 @@ CASES = {
     "texts_overlap": TEXTS.format(x2=22, y2=42, cx=150),
     "texts_outside": TEXTS.format(x2=20, y2=80, cx=290),
     "error": "function setup() { createCanvas(100, 100); undefinedCall(); }",
+    # an elbow loop-back drawn in three pieces, the last one with the head; then the same with a gap
+    "elbow": ARROW.format(arrow="line(300, 130, 300, 170); line(300, 170, 100, 170); arrowTri(100, 170, 100, 130);"),
+    "elbow_gap": ARROW.format(arrow="line(300, 130, 300, 170); line(300, 170, 120, 170); arrowTri(100, 170, 100, 130);"),
+    "misc": """
+function setup() {
+  createCanvas(300, 200);
+  background(255);
+  fill(0); noStroke(); textAlign(CENTER, CENTER);
+  text('V', 30, 100);                       // a bare text input, as in the attention paper
+  stroke(0); fill(230); rect(150, 80, 80, 40);
+  fill(0); noStroke(); text('MatMul', 190, 100);
+  stroke(0); line(42, 100, 150, 100);
+  noFill(); stroke(0);
+  beginShape(); vertex(20, 20); vertex(10, 20); vertex(10, 60); vertex(20, 60); endShape();  // a "[" bracket
+  noStroke(); fill(230, 40, 40, 110); rect(250, 20, 30, 30);                 // translucent red
+  noFill(); stroke(0, 0, 255); circle(100, 160, 60);                          // circle with a dot and its name
+  fill(0); circle(120, 150, 5); noStroke(); text('P', 112, 150);
+}
+""",
 }
 
 
@@ -195,6 +214,33 @@ def test_arrow_connects_boxes_and_stopping_short_fails(results):
     assert outcome(results, "arrow", {"type": "count", "select": {"kind": "polygon"}, "eq": 0}).passed
     assert outcome(results, "arrow", {"type": "count", "select": {"kind": "arrow"}, "eq": 1}).passed
     assert outcome(results, "arrow_plain", {"type": "count", "select": {"kind": "arrow"}, "eq": 0}).passed
+
+
+def test_routed_connector_in_pieces_is_one_path(results):
+    c = {"type": "connected", "a": {"label": "Decoder"}, "b": {"label": "Encoder"}, "directed": True}
+    assert outcome(results, "elbow", c).passed
+    assert not outcome(results, "elbow_gap", c).passed  # a 20 px gap breaks the path
+    assert not outcome(results, "mlp", {"type": "connected", "a": {"kind": "circle", "column": 1},
+                                        "b": {"kind": "circle", "column": 3}}).passed  # nodes are not bends
+
+
+def test_connector_may_start_at_a_bare_text_label(results):
+    assert outcome(results, "misc", {"type": "connected", "a": {"label": "V"}, "b": {"label": "MatMul"}}).passed
+
+
+def test_open_bracket_is_not_a_rect_and_translucent_red_is_red(results):
+    assert outcome(results, "misc", {"type": "count", "select": {"kind": "rect"}, "eq": 2}).passed
+    assert outcome(results, "misc", {"type": "count", "select": {"kind": "polyline"}, "eq": 1}).passed
+    assert outcome(results, "misc", {"type": "color", "select": {"kind": "rect", "region": [0.8, 0, 1, 0.3]},
+                                     "color": "red"}).passed
+
+
+def test_label_next_to_a_dot_inside_a_circle_names_the_dot(results):
+    c = {"type": "color", "select": {"label": "P"}, "color": "black", "all": True}
+    o = outcome(results, "misc", c)
+    assert o.passed and "all 1" in o.reason
+    assert outcome(results, "misc", {"type": "count", "select": {"label": "P", "kind": "circle",
+                                                                 "min_size": 0}, "eq": 1}).passed
 
 
 def test_text_labels_case_and_whitespace_insensitive_japanese_as_written(results):
