@@ -138,7 +138,7 @@ class MLP(Family):
             f"Make a diagram of an MLP ({dash}); color the output nodes {p['output_color']}.",
         ]
         ja = [
-            f"{len(s)}層のニューラルネットワークを図示せよ。{_sizes_ja(s)}とせよ。",
+            f"ユニット数が{dash}の{len(s)}層ニューラルネットワークの図を作ってください。",
             f"{dash}の全結合ネットワークの図を描いて。",
             f"層のサイズが{dash}のMLPを描いてください。出力ノードは{color_ja(p['output_color'])}で。",
         ]
