@@ -176,6 +176,7 @@ class _Saved:
     msgs: list[str]  # hash of each stored message
     exists: bool
     last_progress: float = 0.0
+    state: tuple = ()  # (head, next id, settings, lang) as last written
 
 
 class SessionStore:
@@ -225,9 +226,12 @@ class SessionStore:
         msgs = [_message_json(m) for m in session.chat]
         hashes = [hashlib.sha1(m.encode()).hexdigest() for m in msgs]
         changed = [(i, msgs[i]) for i, hsh in enumerate(hashes) if i >= len(saved.msgs) or saved.msgs[i] != hsh]
+        settings = _dumps(dataclasses.asdict(session.settings))
+        state = (tree.head, tree._next_id, settings, session.lang)
+        if saved.exists and not new_revs and not changed and len(msgs) == len(saved.msgs) and state == saved.state:
+            return  # nothing new (streamed chunks land here): no transaction at all
         now = time.time()
         title = self._title(session)
-        settings = _dumps(dataclasses.asdict(session.settings))
         with self.store.tx() as db:
             for rev in new_revs:
                 data = _dumps(revision_to_dict(rev, pngs=False))
@@ -249,6 +253,7 @@ class SessionStore:
         saved.revs.update(r.id for r in new_revs)
         saved.msgs = hashes
         saved.exists = True
+        saved.state = state
 
     @staticmethod
     def _title(session: Any) -> str:

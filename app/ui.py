@@ -493,8 +493,10 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                 f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(r['updated']))}", r["sid"]) for r in rows])
 
         def with_key(session: h.Session) -> tuple:
-            """The view plus what the browser keeps (its secret and the open session) and its session list."""
-            return view(session) + ({"owner": session.owner, "sid": session.sid}, session_choices(session.owner))
+            """The view, what the browser keeps (its secret and the open session), its session list, settings."""
+            st = session.settings
+            return view(session) + ({"owner": session.owner, "sid": session.sid}, session_choices(session.owner),
+                                    st.lang, st.repair_limit, st.best_of, st.max_new_tokens, st.temperature)
 
         def _owner(session: h.Session, key: Any) -> str:
             owner = key.get("owner") if isinstance(key, dict) else None
@@ -559,7 +561,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         def on_import(session: h.Session, key: Any, path: str | None):
             """A session file becomes a new session of this browser (validated, never executed)."""
             if not path:
-                return (gr.skip(),) * (len(outs) + 2) + (None,)
+                return (gr.skip(),) * len(key_outs) + (None,)
             name = os.path.basename(path)
             try:
                 size = os.path.getsize(path)
@@ -574,7 +576,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             new.say(session_message("imported", session.lang, n=len(new.tree), name=name))
             return with_key(new) + (None,)
 
-        key_outs = outs + [bstate, sess_pick]
+        key_outs = outs + [bstate, sess_pick, target, repair, best_of, max_tokens, temperature]
         demo.load(on_load, [state, bstate], key_outs, api_name="resume")
         open_btn.click(on_open, [state, bstate, sess_pick], key_outs, api_name="open_session")
         new_btn.click(on_new, [state, bstate], key_outs, api_name="new_session")

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MODEL_ID = "fake-coder"
 MARKER = re.compile(r"\[(u\d+t\d+)\]")
+CODE_MARKER = re.compile(r"// (u\d+t\d+)\n")
 
 PROGRAMS = [
     """function setup() {
@@ -195,7 +196,8 @@ class FakeEndpoint:
         cfg = self.config
         text = _last_user_text(body)
         instruction = _instruction(text)
-        found = MARKER.findall(instruction)
+        # A repair request carries no marker in its words, but the program it fixes carries it as a comment.
+        found = MARKER.findall(instruction) or CODE_MARKER.findall(text)
         marker = found[-1] if found else None
         stream = bool(body.get("stream"))
         with self._lock:
