@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,6 +95,20 @@ def test_preview_error_lines_map_to_the_users_program():
     doc = preview_document(code, "p5", "p5.min.js")
     first = int(re.search(r"var FIRST = (\d+);", doc).group(1))
     assert doc.split("\n")[first - 1] == "function setup() {"
+
+
+def test_preview_starts_from_the_servers_verdict():
+    code = "function setup() { createCanvas(100, 100); }\nfunction draw() { nope(); }"
+    out = preview_iframe(code, "p5", "p5.min.js", status="error", error="ReferenceError: nope is not defined",
+                         line=2)
+    parser = _Tags()
+    parser.feed(out)
+    console = parser.tags[1][1]
+    assert console["data-server"] == "error" and console["data-kind"] == "error"
+    assert "server render: error (line 2) — ReferenceError: nope is not defined" in html.unescape(out)
+    blank = preview_iframe(code, "p5", "p5.min.js", status="blank")
+    assert "the canvas stayed blank" in blank and 'data-server="blank"' in blank
+    assert 'data-server="ok"' in preview_iframe(code, "p5", "p5.min.js", status="ok")
 
 
 def test_strings_cover_both_languages_and_research_prompt():
@@ -230,10 +245,22 @@ def test_failed_generation_and_bad_inputs_keep_every_revision():
     engine.max_upload_mb = 8
     bad = _tmp_file(b"not an image", "bad.png")
     _run(h.message_turn(engine, s, {"text": "like this", "files": [bad]}))
-    assert "could not be read" in s.chat[-1]["content"]
+    said = s.chat[-1]["content"]
+    assert "could not be read" in said and "bad.png" in said
+    assert str(Path(bad).parent) not in said and "/tmp" not in said  # the server's paths stay private
     _run(h.sketch_turn(engine, s, _editor_value(s, strokes=False), "", False))
     assert "Could not use the drawing" in s.chat[-1]["content"]
     assert [r.code for r in s.tree.ordered()] == before and len(gen.requests) == 2
+
+
+def test_hand_edit_with_a_syntax_error_says_what_is_wrong():
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    rev = h.apply_edit(engine, s, "function setup() {\n  createCanvas(100, 100);\n  rect(10, 10, 50, 50;\n}\n")
+    assert rev.status == "error" and rev.error
+    said = s.chat[-1]["content"]
+    assert "does not render" in said and rev.error in said and "SyntaxError" in said
 
 
 def test_stop_ends_generation_without_a_revision():
@@ -244,6 +271,103 @@ def test_stop_ends_generation_without_a_revision():
         if up.kind == "stream":
             h.stop(engine, s)
     assert len(s.tree) == 0 and "Stopped" in s.chat[-1]["content"]
+
+
+def test_stop_ends_a_streaming_repair():
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.repair_limit = 3
+    repair_chunks = 0
+    for up in h.message_turn(engine, s, {"text": "draw something broken", "files": []}):
+        if up.kind == "stream" and gen.repairs:  # the repair streams into the code pane like an answer
+            repair_chunks += 1
+            if repair_chunks == 2:
+                h.stop(engine, s)
+    assert len(gen.repairs) == 1 and repair_chunks == 2  # the repair stream ended at the next chunk
+    assert [r.status for r in s.tree.ordered()] == ["error"]  # the cut-off repair made no revision
+    text = _chat_text(s)
+    assert "Repair attempt 1/3" in text and "Stopped" in s.chat[-1]["content"] and "attempt 2" not in text
+
+
+def test_repair_that_changes_nothing_resamples_hotter():
+    engine, gen = _engine(ScriptedGenerator(repeat_below=1.0))
+    s = h.Session()
+    s.settings.repair_limit = 2
+    _say(engine, s, "draw something broken")
+    assert [(r.status, r.source) for r in s.tree.ordered()] == [("error", "model"), ("ok", "repair")]
+    assert s.tree.current.code == FIXED
+    # the streamed repair at the user's temperature repeated the code; the resample ran hotter
+    assert gen.temperatures == [0.7, 0.7, h._hotter(0.7)] and h._hotter(0.7) > 0.7
+    text = _chat_text(s)
+    assert "same code as before, so nothing changed" in text and "attempt 1 worked" in text
+
+
+def test_answers_that_repeat_their_input_never_become_revisions():
+    engine, gen = _engine(ScriptedGenerator(repeat_below=99))
+    s = h.Session()
+    s.settings.repair_limit = 2
+    _say(engine, s, "draw something broken")
+    assert len(s.tree) == 1  # two repair rounds, each answer the same code: no new revision
+    assert gen.temperatures == [0.7, 0.7, 1.0, 1.0, 1.3]  # and each round samples hotter than the last
+    text = _chat_text(s)
+    assert text.count("nothing changed and no revision was added") == 2 and "Stopped after 2 repair" in text
+    _say(engine, s, "make the nodes bigger")  # a follow-up answered with the same code
+    assert len(s.tree) == 1 and "nothing changed" in s.chat[-1]["content"]
+    s.settings.best_of = 3
+    _say(engine, s, "make the nodes smaller")
+    assert len(s.tree) == 1 and "nothing changed" in s.chat[-1]["content"]
+    assert h.same_code("a(1);\n  b();\n", "a(1); b();") and not h.same_code("a(1);", "a(2);")
+
+
+def test_blank_pad_and_new_figure_start_from_no_code():
+    engine, gen = _engine()
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    _say(engine, s, "make the nodes red")
+    pad = np.full((300, 300, 4), 255, dtype=np.uint8)
+    im = Image.fromarray(np.zeros_like(pad))
+    ImageDraw.Draw(im).rectangle((60, 60, 240, 240), outline=(0, 0, 0, 255), width=4)
+    _run(h.sketch_turn(engine, s, {"background": pad, "layers": [np.array(im)], "composite": None}, "", True))
+    req = gen.requests[-1]
+    assert req.code is None and req.history == [] and req.render_status is None
+    sketched = s.tree.current
+    assert sketched.parent is None and sketched.source == "sketch" and "rect(60, 60" in sketched.code
+    h.new_figure(s)
+    assert s.tree.current is None and len(s.tree) == 3 and "New figure" in s.chat[-1]["content"]
+    _say(engine, s, "make the nodes red")
+    assert gen.requests[-1].code is None and gen.requests[-1].history == []
+    assert s.tree.current.parent is None and len(s.tree) == 4  # a fourth root-level figure; nothing lost
+    assert [r.id for r in s.tree.children(None)] == [1, 3, 4]
+
+
+def test_broken_revision_does_not_carry_into_an_unrelated_request():
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.repair_limit = 0
+    _say(engine, s, "draw something broken")
+    _say(engine, s, "make the boxes red")  # a change of the broken figure keeps its code
+    assert gen.requests[-1].code == BROKEN and len(s.tree) == 2 and s.tree.current.parent == 1
+    h.restore(s, 1)  # back to the broken figure
+    _say(engine, s, "Draw a 3-layer neural network: 4 input units, 5 hidden units, 1 output unit.")
+    req = gen.requests[-1]
+    assert req.code is None and req.history == [] and s.tree.current.parent is None and s.tree.current.ok
+    assert "starts from no code" in _chat_text(s)
+    assert len(s.tree) == 3 and s.tree.get(1).code == BROKEN  # the broken revision stays in the history
+
+
+@pytest.mark.parametrize("text, earlier, new", [
+    ("Draw a flowchart with three boxes", ["Draw a 3-layer MLP"], True),
+    ("Plot y = sin(x) from 0 to 2π", ["Draw a 3-layer MLP"], True),
+    ("Draw a 3-layer MLP with red nodes", ["Draw a 3-layer MLP"], False),
+    ("make the nodes red", ["Draw a 3-layer MLP"], False),
+    ("draw an arrow from the input layer to the output", ["Draw a 3-layer MLP with an input layer"], False),
+    ("make it bigger", [], False),
+    ("棒グラフを描け。項目はA, B, C, D", ["3層のニューラルネットワークを図示せよ。"], True),
+    ("ニューラルネットワークの出力層を赤く描いて", ["3層のニューラルネットワークを図示せよ。"], False),
+    ("この図の円を赤くして", ["ベン図を描いてください"], False),
+])
+def test_new_figure_requests_are_told_from_changes(text, earlier, new):
+    assert h.looks_like_new_figure(text, earlier) is new
 
 
 def _tmp_file(data: bytes, name: str) -> str:
@@ -303,10 +427,25 @@ def test_export_writes_js_offline_html_zip_png_svg(tmp_path):
         page = zf.read(next(n for n in names if n.endswith("index.html"))).decode()
         assert any(n.endswith("/p5.min.js") for n in names)
     assert 'src="p5.min.js"' in page and not re.search(r"""src=["']?(https?:)?//""", page)
-    # The exported page renders offline: open it from disk in the headless browser.
-    from render import render
+    # The standalone .html carries p5.js inline (it works on its own) and says so, with the library's licence.
+    alone = files[".html"].read_text()
+    parser = _Tags()
+    parser.feed(alone)
+    scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
+    assert scripts == [{}, {}]  # both inline: the library, then the figure's program; nothing loaded by src
+    assert "p5.js v1." in alone and "LGPL-2.1" in alone
+    assert alone.index("createCanvas(400, 300)") > alone.index("/*! p5.js v1.")
 
-    assert render(s.tree.current.code).ok
+
+def test_export_of_a_failing_revision_says_why_there_is_no_png(tmp_path):
+    engine, gen = _engine()
+    s = h.Session()
+    s.settings.repair_limit = 0
+    _say(engine, s, "draw something broken")
+    files = {p.suffix for p in h.export_current(s, tmp_path)}
+    assert {".js", ".html", ".zip"} <= files and ".png" not in files
+    said = _chat_text(s)
+    assert "PNG: r1 did not render (error at line 4" in said and "drawNetwork" in said
 
 
 # Public API and sessions (in-process server)
