@@ -52,9 +52,22 @@ class Generator(ABC):
 
     # -- generation --
     def messages(self, request: Request) -> list[dict[str, Any]]:
-        """Chat messages for a request in this backend's prompt settings."""
+        """Chat messages for a request in this backend's prompt settings (worked examples included)."""
         return build_messages(request, vision=self.is_vision, history_budget=self.settings.history_budget,
-                              count_tokens=self.count_tokens)
+                              count_tokens=self.count_tokens, examples=self.examples_for(request))
+
+    def examples_for(self, request: Request) -> list[Any]:
+        """The worked examples put before this request: settings.examples retrieved for a first p5 figure.
+
+        Revisions and repairs carry their own program, which already shows the shape of the answer, so they
+        get none (and stay short).
+        """
+        k = int(getattr(self.settings, "examples", 0) or 0)
+        if k <= 0 or request.code or request.lang != "p5" or not request.instruction.strip():
+            return []
+        from model.examples import retrieve
+
+        return retrieve(request, k)
 
     def count_tokens(self, text: str) -> int:
         """Token count used for the history budget (backends with a tokenizer count exactly)."""

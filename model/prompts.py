@@ -9,7 +9,7 @@ model is trained to write (one fenced code block).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ __all__ = [
     "Turn",
     "build_messages",
     "estimate_tokens",
+    "example_turns",
     "fence_tag",
     "format_answer",
     "is_japanese",
@@ -207,6 +208,20 @@ def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], 
     return "\n\n".join(parts)
 
 
+def example_turns(examples: Sequence[Any], japanese: bool = False) -> list[tuple[str, str]]:
+    """(user text, assistant reply) pairs for worked examples: objects with `code`, `caption_en`, `caption_ja`.
+
+    Each reads like a fresh request answered well, so the model sees the shape of a good answer to a similar
+    request just before its own. The caption is in the request's language.
+    """
+    turns = []
+    for ex in examples:
+        caption = ex.caption_ja if japanese else ex.caption_en
+        turns.append((f"Canvas: 400x400. Write a p5.js program for this request:\n{caption.strip()}",
+                      format_answer(ex.code, "p5")))
+    return turns
+
+
 def build_messages(
     request: Request,
     *,
@@ -214,16 +229,27 @@ def build_messages(
     history_budget: int = 256,
     count_tokens: Callable[[str], int] = estimate_tokens,
     system: str | None = None,
+    examples: Sequence[Any] = (),
 ) -> list[dict[str, Any]]:
-    """Chat messages for a request (with image parts first in the user turn when vision=True)."""
+    """Chat messages for a request (with image parts first in the user turn when vision=True).
+
+    examples: worked examples (see `example_turns`) placed as earlier turns before the request; p5 only.
+    """
     text = _user_text(request, history_budget, count_tokens)
     sys_text = system if system is not None else system_prompt(request.lang, request.canvas)
+    shots = example_turns(examples, is_japanese(request.instruction)) if request.lang == "p5" else []
     if vision:
+        msgs: list[dict[str, Any]] = [{"role": "system", "content": [{"type": "text", "text": sys_text}]}]
+        for user, reply in shots:
+            msgs += [{"role": "user", "content": [{"type": "text", "text": user}]},
+                     {"role": "assistant", "content": [{"type": "text", "text": reply}]}]
         content: list[dict[str, Any]] = [{"type": "image", "image": img} for img in request.images]
         content.append({"type": "text", "text": text})
-        return [{"role": "system", "content": [{"type": "text", "text": sys_text}]},
-                {"role": "user", "content": content}]
-    return [{"role": "system", "content": sys_text}, {"role": "user", "content": text}]
+        return msgs + [{"role": "user", "content": content}]
+    msgs = [{"role": "system", "content": sys_text}]
+    for user, reply in shots:
+        msgs += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
+    return msgs + [{"role": "user", "content": text}]
 
 
 def format_answer(code: str, lang: str = "p5") -> str:

@@ -1,5 +1,5 @@
 /* example
-{"tags": ["attention", "heatmap", "japanese", "注意の重み", "tokens", "transformer"],
+{"tags": ["heat map", "attention", "heatmap", "japanese", "注意の重み", "tokens", "transformer"],
  "caption_en": "Attention weights between four tokens as a heatmap in Japanese: query tokens on the rows, key tokens on the columns, darker purple for larger weights, titled 注意の重み.",
  "caption_ja": "4つのトークン間の注意の重みのヒートマップ。行がクエリ、列がキーのトークンで、重みが大きいほど濃い紫。タイトルは「注意の重み」。",
  "checks": [{"type": "rows", "select": {"kind": "rect"}, "counts": [4, 4, 4, 4]},

@@ -1,5 +1,5 @@
 /* example
-{"tags": ["heatmap", "confusion matrix", "japanese", "混同行列", "classification"],
+{"tags": ["heat map", "heatmap", "confusion matrix", "japanese", "混同行列", "classification"],
  "caption_en": "A 3x3 confusion matrix in Japanese for classes cat, dog, bird, with counts in the cells, darker orange for larger counts, and axis titles 'predicted' and 'actual'.",
  "caption_ja": "猫・犬・鳥の3クラスの混同行列。セルに件数を書き、多いほど濃いオレンジにする。軸の見出しは「予測」と「正解」。",
  "checks": [{"type": "columns", "select": {"kind": "rect"}, "counts": [3, 3, 3]},

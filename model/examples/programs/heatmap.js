@@ -1,5 +1,5 @@
 /* example
-{"tags": ["heatmap", "matrix", "colour scale", "correlation", "cells", "values"],
+{"tags": ["heat map", "heatmap", "matrix", "colour scale", "correlation", "cells", "values"],
  "caption_en": "A 4x4 correlation heatmap of variables A–D: cells coloured from white (0) to dark blue (1), the value written in each cell, row and column labels.",
  "caption_ja": "変数A〜Dの4x4の相関ヒートマップ。0は白、1は濃い青で塗り、各セルに値を書き、行と列にラベル。",
  "checks": [{"type": "rows", "select": {"kind": "rect"}, "counts": [4, 4, 4, 4]},
