@@ -20,6 +20,12 @@ class GenSettings:
     top_p: float | None = 0.8
     top_k: int | None = 20
     repetition_penalty: float | None = 1.05
+    # Worked examples from model/examples retrieved and put before a first-figure request (0: none).
+    examples: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= int(self.examples) <= 4:
+            raise ValueError(f"examples must be between 0 and 4, not {self.examples}")
 
 
 @dataclass(frozen=True)
