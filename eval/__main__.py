@@ -5,6 +5,7 @@
     python -m eval score --predictions preds.jsonl --out report.json --markdown report.md --plots plots/
     python -m eval compare base.json adapter.json --names base adapter --plots plots/compare
     python -m eval verify-benchmark figures-v1
+    python -m eval run --benchmark figures-v1 --limit 16 -n 1 --repair 1 --out runs/base
 """
 from __future__ import annotations
 
@@ -27,29 +28,27 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="predictions for a prompts file (resumable)")
     g.add_argument("--prompts", required=True, help='JSONL rows {"id", "prompt", "image"?, "reference_code"?}')
     g.add_argument("--out", required=True, help="predictions JSONL; ids already in it are skipped")
-    g.add_argument("--model", default=None,
-                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: the embedded "
-                        "offline model; see model/)")
-    ad = g.add_mutually_exclusive_group()
-    ad.add_argument("--adapter", default=None, help="PEFT adapter directory")
-    ad.add_argument("--no-adapter", action="store_true",
-                    help="the base model alone (a preset otherwise loads the project's adapter when it exists)")
-    g.add_argument("-n", type=int, default=1, help="samples per prompt; the best is kept (render first, then "
-                                                   "log-probability)")
-    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders")
+    _model_flags(g)
     g.add_argument("--lang", choices=["p5", "svg"], default="p5", help="language for rows that do not say")
-    g.add_argument("--max-new-tokens", type=int, default=1024)
-    g.add_argument("--temperature", type=float, default=0.7)
-    g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
-    g.add_argument("--seed", type=int, default=None, help="seed torch's sampler once before generating")
-    g.add_argument("--repetition-penalty", type=float, default=None,
-                   help="override the preset's repetition penalty (1.0 turns it off)")
-    g.add_argument("--merge", action="store_true", help="merge the adapter into the weights (faster, same answers)")
-    g.add_argument("--quantize", choices=["int8"], default=None,
-                   help="int8 dynamic quantisation of the linear layers (CPU speed-up; merges any adapter first)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="prompts generated together (backends with generate_many batch them); default 4 when "
                         "-n is 1, else 1")
+
+    r = sub.add_parser("run", help="generate, render and check a figure benchmark (resumable), with a report")
+    r.add_argument("--benchmark", default="figures-v1", help="a name (figures-v1) or a JSONL path")
+    r.add_argument("--out", required=True, help="run directory: predictions.jsonl (resumable), report.json, "
+                                                "report.md, plots/")
+    _model_flags(r)
+    r.add_argument("--limit", type=int, default=None,
+                   help="run a representative subset of this many prompts (round-robin over categories, both "
+                        "languages, chosen by --seed)")
+    r.add_argument("--categories", default=None, help="comma-separated categories to keep")
+    r.add_argument("--lang", choices=["en", "ja"], default=None, help="only prompts in this language")
+    r.add_argument("--backend", default=None,
+                   help="local backend for model.load (transformers or llamacpp); default: the loader's choice, "
+                        "as in the app")
+    r.add_argument("--batch-size", type=int, default=1,
+                   help="prompts per model call (1 keeps time per prompt measurable)")
 
     s = sub.add_parser("score", help="render and score predictions into a report")
     s.add_argument("--predictions", required=True, help="predictions JSONL written by generate (or any tool)")
@@ -103,16 +102,34 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    """Generate predictions with a model from model/."""
+def _model_flags(g: argparse.ArgumentParser) -> None:
+    """Model, adapter and sampling flags shared by `generate` and `run`."""
+    g.add_argument("--model", default=None,
+                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: the embedded "
+                        "offline model; see model/)")
+    ad = g.add_mutually_exclusive_group()
+    ad.add_argument("--adapter", default=None, help="PEFT adapter directory")
+    ad.add_argument("--no-adapter", action="store_true",
+                    help="the base model alone (a preset otherwise loads the project's adapter when it exists)")
+    g.add_argument("-n", type=int, default=1, help="samples per prompt; the best is kept (render first, then "
+                                                   "log-probability)")
+    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders")
+    g.add_argument("--max-new-tokens", type=int, default=1024)
+    g.add_argument("--temperature", type=float, default=0.7)
+    g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
+    g.add_argument("--seed", type=int, default=None,
+                   help="seed torch's sampler once before generating (run: also picks the --limit subset; default 0)")
+    g.add_argument("--repetition-penalty", type=float, default=None,
+                   help="override the preset's repetition penalty (1.0 turns it off)")
+    g.add_argument("--merge", action="store_true", help="merge the adapter into the weights (faster, same answers)")
+    g.add_argument("--quantize", choices=["int8"], default=None,
+                   help="int8 dynamic quantisation of the linear layers (CPU speed-up; merges any adapter first)")
+
+
+def _load_generator(args: argparse.Namespace):
+    """The generator the model flags ask for (shared by generate and run)."""
     from model import load
 
-    from .generate import GenerateConfig, generate_file
-
-    cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
-                         temperature=args.temperature, render_timeout_s=args.render_timeout,
-                         batch_size=args.batch_size)
-    log.info("generate: %s", cfg)
     # adapter=None lets a preset pick the project's trained adapter; False asks for the base model.
     adapter = False if args.no_adapter else args.adapter
     opts: dict = {"merge": bool(args.merge or args.quantize)}  # int8 quantises merged weights
@@ -120,6 +137,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         opts["quantize"] = args.quantize
     if args.model and args.model.startswith(("http://", "https://")):
         opts = {}  # an endpoint serves its own weights
+    if getattr(args, "backend", None):
+        opts["backend"] = args.backend
     if args.repetition_penalty is not None:
         opts["repetition_penalty"] = args.repetition_penalty
     gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
@@ -128,6 +147,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
         import torch
 
         torch.manual_seed(args.seed)  # sampled runs repeat exactly on the same machine and batch size
+    return gen
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate predictions with a model from model/."""
+    from .generate import GenerateConfig, generate_file
+
+    cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
+                         temperature=args.temperature, render_timeout_s=args.render_timeout,
+                         batch_size=args.batch_size)
+    log.info("generate: %s", cfg)
+    gen = _load_generator(args)
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
     print(json.dumps(counts))
     return 0
@@ -204,6 +235,23 @@ def cmd_build_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Generate, render and check a figure benchmark; write the run's report."""
+    from .figrun import RunConfig, run_benchmark
+
+    cats = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
+    cfg = RunConfig(benchmark=args.benchmark, out=args.out, n=args.n, repair=args.repair, limit=args.limit,
+                    categories=cats, lang=args.lang, seed=args.seed if args.seed is not None else 0,
+                    max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                    render_timeout_s=args.render_timeout, batch_size=args.batch_size)
+    log.info("run: %s", cfg)
+    gen = _load_generator(args)
+    report = run_benchmark(cfg, gen, progress=not args.quiet)
+    print(json.dumps({k: report[k] for k in ("n", "all_pass_rate", "mean_fraction", "render_first_try_rate",
+                                             "render_success_rate")} | {"out": args.out}))
+    return 0
+
+
 def cmd_verify_benchmark(args: argparse.Namespace) -> int:
     """Print one JSON object about the benchmark; exit 0 iff every reference passes its own checks."""
     from .figbench import load_benchmark, verify_benchmark
@@ -215,7 +263,7 @@ def cmd_verify_benchmark(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"generate": cmd_generate, "score": cmd_score, "compare": cmd_compare,
-            "build-benchmark": cmd_build_benchmark, "verify-benchmark": cmd_verify_benchmark}
+            "build-benchmark": cmd_build_benchmark, "verify-benchmark": cmd_verify_benchmark, "run": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

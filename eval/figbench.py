@@ -141,7 +141,7 @@ def verify_benchmark(rows: list[dict[str, Any]], render_many: Callable[..., list
             failing[str(row["id"])] = reasons
         else:
             passing += 1
-    cats = Counter(str(r.get("category")) for r in rows)
+    cats = Counter(r["category"] for r in rows if isinstance(r.get("category"), str) and r["category"].strip())
     return {
         **_counts(rows, cats, passing, failing),
         "too_close_to_training": leaked_prompts(rows),

@@ -12,6 +12,9 @@ log = logging.getLogger(__name__)
 
 # (label, path into the report, is a 0–1 rate shown as a percentage)
 HEADLINE: list[tuple[str, tuple[str, ...], bool]] = [
+    ("all checks pass", ("all_pass_rate",), True),  # figure-benchmark runs (eval.figrun)
+    ("checks passed (mean)", ("mean_fraction",), True),
+    ("render success, first try", ("render_first_try_rate",), True),
     ("render success", ("render_success_rate",), True),
     ("error", ("render", "error_rate"), True),
     ("blank", ("render", "blank_rate"), True),
@@ -32,6 +35,9 @@ HEADLINE: list[tuple[str, tuple[str, ...], bool]] = [
     ("code tokens (p90)", ("code_tokens", "p90"), False),
     ("truncation", ("truncation_rate",), True),
     ("judge (1–10)", ("judge_score",), False),
+    ("time per prompt p50 (s)", ("time_s", "p50"), False),
+    ("time per prompt p95 (s)", ("time_s", "p95"), False),
+    ("tokens per prompt (mean)", ("tokens", "mean"), False),
 ]
 
 
@@ -83,6 +89,18 @@ def compare_markdown(reports: list[dict[str, Any]], names: list[str]) -> str:
         if all(v is None for v in vals):
             continue
         lines.append(f"| {label} | " + " | ".join(_fmt(v, rate) for v in vals) + " |")
+    for key, what in (("per_category", "category"), ("per_lang", "language")):
+        groups = sorted({g for r in reports for g in (r.get(key) or {})})
+        if not groups:
+            continue
+        lines += ["", f"All checks pass by {what} (n in brackets):", "",
+                  f"| {what} | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for g in groups:
+            cells = []
+            for r in reports:
+                d = (r.get(key) or {}).get(g)
+                cells.append(f"{_fmt(d['all_pass_rate'], True)} ({d['n']})" if d else "–")
+            lines.append(f"| {g} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
