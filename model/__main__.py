@@ -1,7 +1,7 @@
 """Command line: generate figure code from a prompt.
 
     python -m model generate "a 3-layer MLP with 4, 5 and 1 units" [--code FILE] [--image PNG] [--lang p5|svg]
-        [--model NAME] [--adapter PATH] [-n N] [--max-new-tokens K] [--all]
+        [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--max-new-tokens K] [--all]
     python -m model presets
 """
 
@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--lang", choices=["p5", "svg"], default="p5", help="target language (default p5)")
     g.add_argument("--model", default=DEFAULT_PRESET,
                    help=f"preset, hub id, local dir, .gguf file or http(s)://…/v1 endpoint (default {DEFAULT_PRESET})")
+    g.add_argument("--backend", choices=["transformers", "llamacpp"], default=None,
+                   help="local backend (default: llama.cpp for .gguf files and the embedded presets when "
+                        "llama-cpp-python is installed, else transformers)")
+    g.add_argument("--threads", type=int, default=None, help="CPU threads for a local model")
+    g.add_argument("--seed", type=int, default=None, help="random seed for sampling")
     g.add_argument("--adapter", action="append", help="PEFT adapter directory (repeatable; the first is active)")
     g.add_argument("--no-adapter", action="store_true", help="ignore the preset's trained adapter")
     g.add_argument("-n", type=int, default=1, help="number of candidates, sampled in one batch (default 1)")
@@ -86,7 +91,17 @@ def _generate(args: argparse.Namespace) -> int:
     adapter: object = args.adapter[0] if args.adapter and len(args.adapter) == 1 else args.adapter
     if args.no_adapter:
         adapter = False
-    gen = load(args.model, adapter=adapter)
+    opts: dict = {}
+    if args.threads:
+        opts["num_threads"] = args.threads
+    gen = load(args.model, adapter=adapter, backend=args.backend, **opts)
+    if args.seed is not None:
+        if hasattr(gen, "reseed"):  # llama.cpp draws from its own random stream
+            gen.reseed(args.seed)
+        else:
+            import torch
+
+            torch.manual_seed(args.seed)
     if args.image and not gen.is_vision:
         log.warning("%s is a text model: the image is ignored", gen.name)
     cands = gen.generate(request, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)

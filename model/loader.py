@@ -1,4 +1,9 @@
-"""`load()`: one entry point for presets, local dirs, hub ids, GGUF files and OpenAI-compatible endpoints."""
+"""`load()`: one entry point for presets, local dirs, hub ids, GGUF files and OpenAI-compatible endpoints.
+
+Local models run on one of two backends: llama.cpp (`model/llamacpp.py`) for GGUF files and the presets whose
+weights ship as a packaged GGUF, when llama-cpp-python is installed; transformers (`model/hf.py`) for everything
+else, and for training, merging and the vision models. `backend=` forces one.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,13 @@ from model.base import Generator
 from model.errors import ModelError
 from model.presets import DEFAULT_PRESET, GenSettings, Preset, get_preset, resolve_adapter_dir
 
-__all__ = ["load"]
+__all__ = ["BACKENDS", "load"]
 
 log = logging.getLogger(__name__)
 
 _SETTING_KEYS = {f for f in GenSettings.__dataclass_fields__}
 EMBEDDED_SOURCE = "<embedded>"
+BACKENDS = ("transformers", "llamacpp")
 
 
 def _split_settings(kw: dict[str, Any], base: GenSettings) -> GenSettings:
@@ -44,24 +50,55 @@ def _preset_sources(preset: Preset, prefer_hub: bool | None) -> list[str]:
     if _hub_cached(preset.model) or not preset.embedded:
         return [preset.model, EMBEDDED_SOURCE] if preset.embedded else [preset.model]
     # The packaged copy needs no network at all: when it is installed, use it without asking the hub.
-    if prefer_hub is not True and _embedded_installed():
+    if prefer_hub is not True and _embedded_installed(preset.name):
         return [EMBEDDED_SOURCE]
     if prefer_hub is not False and not hub_offline() and _hub_reachable():
         return [preset.model, EMBEDDED_SOURCE]
     return [EMBEDDED_SOURCE]
 
 
-def _embedded_installed() -> bool:
-    """True when the embedded model is converted already or its packaged GGUF parts are installed."""
-    from model.embedded import _is_complete, embedded_model_dir, gguf_part_paths
+def _embedded_installed(name: str | None = None) -> bool:
+    """True when an embedded model (default: the 0.5B) is converted or joined already, or its parts are installed."""
+    from model.embedded import (EMBEDDED, EMBEDDED_SPECS, _gguf_is_complete, _is_complete, embedded_gguf_path,
+                                embedded_model_dir, gguf_part_paths)
 
-    if _is_complete(embedded_model_dir()):
+    spec = EMBEDDED_SPECS.get(name or "", EMBEDDED)
+    if _is_complete(embedded_model_dir(spec)) or _gguf_is_complete(embedded_gguf_path(spec), spec):
         return True
     try:
-        gguf_part_paths()
+        gguf_part_paths(spec)
     except ModelError:
         return False
     return True
+
+
+def _check_backend(backend: str | None) -> str | None:
+    """The backend name, normalised; ModelError for an unknown one."""
+    if backend is None:
+        return None
+    key = str(backend).strip().lower().replace("-", "").replace("_", "").replace(".", "")
+    key = {"hf": "transformers", "llama": "llamacpp", "gguf": "llamacpp"}.get(key, key)
+    if key not in BACKENDS:
+        raise ModelError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    return key
+
+
+def _preset_backend(preset: Preset, backend: str | None, prefer_hub: bool | None) -> str:
+    """The backend a preset loads with: the forced one, else its preferred one when that is installed."""
+    from model.llamacpp import llama_cpp_available
+
+    if backend is not None:
+        if backend == "llamacpp" and (preset.vision or not preset.embedded):
+            raise ModelError(f"{preset.name} has no packaged GGUF for llama.cpp; load it with "
+                             "backend='transformers', or pass the path of a .gguf file.")
+        return backend
+    if preset.backend == "llamacpp" and prefer_hub is not True and not preset.vision:
+        if not llama_cpp_available():
+            log.warning("llama-cpp-python is not installed: %s runs on transformers (slower; "
+                        "bash scripts/setup.sh installs it)", preset.name)
+        elif _embedded_installed(preset.name):
+            return "llamacpp"
+    return "transformers"
 
 
 def _hub_cached(repo_id: str) -> bool:
@@ -77,8 +114,8 @@ def _hub_cached(repo_id: str) -> bool:
 
 
 def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str, str] | None = None, *,
-         load_in_4bit: bool = False, device: str | None = None, dtype: Any = None, merge: bool = False,
-         **kw: Any) -> Generator:
+         backend: str | None = None, load_in_4bit: bool = False, device: str | None = None, dtype: Any = None,
+         merge: bool = False, **kw: Any) -> Generator:
     """A ready generator for a preset name, hub id, local dir, .gguf file or http(s)://…/v1 endpoint.
 
     adapter: a PEFT adapter path, a list of paths, or {name: path}; for presets, None means "the project's
@@ -86,9 +123,15 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
     (temperature, max_new_tokens, history_budget, top_p, top_k, repetition_penalty) and backend options
     (quantize="int8", num_threads, cache_implementation="static", api_key, timeout_s, retries, vision,
     prefer_hub=True to try the hub before the installed embedded package, False never to ask it).
+    backend: None picks llama.cpp for .gguf files and the embedded presets when llama-cpp-python is installed, and
+    transformers otherwise; "transformers" or "llamacpp" forces one. llama.cpp options: num_threads, n_ctx, seed,
+    prompt_lookup (drafting by prompt lookup on revision turns), n_threads_batch.
     """
     source = str(name_or_path or DEFAULT_PRESET).strip()
+    backend = _check_backend(backend)
     if source.startswith(("http://", "https://")):
+        if backend is not None:
+            raise ModelError("backend= applies to local models; an endpoint runs its own.")
         from model.endpoint import EndpointGenerator
 
         settings = _split_settings(kw, GenSettings(top_k=None, repetition_penalty=None))
@@ -109,12 +152,21 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
                 log.info("No trained adapter at %s yet; %s answers with the base model", preset.adapter,
                          preset.name)
         prefer_hub = kw.pop("prefer_hub", None)
+        if _preset_backend(preset, backend, prefer_hub) == "llamacpp":
+            from model.embedded import EMBEDDED_SPECS, ensure_embedded_gguf
+            from model.llamacpp import load_llamacpp
+
+            if load_in_4bit:
+                raise ModelError("load_in_4bit applies to the transformers backend; the GGUF is already 4-bit.")
+            gguf = ensure_embedded_gguf(EMBEDDED_SPECS[preset.name])
+            return load_llamacpp(str(gguf), name=preset.name, adapter=adapter or None, merge=merge,
+                                 settings=settings, device=device, dtype=dtype, **kw)
         sources = _preset_sources(preset, prefer_hub)
         for i, src in enumerate(sources):
             if src == EMBEDDED_SOURCE:
-                from model.embedded import ensure_embedded_model
+                from model.embedded import EMBEDDED_SPECS, ensure_embedded_model
 
-                src = str(ensure_embedded_model())
+                src = str(ensure_embedded_model(EMBEDDED_SPECS[preset.name]))
             try:
                 return load_transformers(src, name=preset.name, adapter=adapter or None, load_in_4bit=load_in_4bit,
                                          device=device, dtype=dtype, merge=merge, settings=settings,
@@ -130,8 +182,18 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
     if source.lower().endswith(".gguf"):
         if not path.is_file():
             raise ModelError(f"No GGUF file at {source}.")
+        from model.llamacpp import llama_cpp_available, load_llamacpp
+
+        if backend == "llamacpp" or (backend is None and llama_cpp_available()):
+            if load_in_4bit:
+                raise ModelError("load_in_4bit applies to the transformers backend; a GGUF is quantised already.")
+            return load_llamacpp(str(path), adapter=adapter or None, merge=merge, settings=settings, device=device,
+                                 dtype=dtype, **kw)
         return load_transformers(str(path.parent), gguf_file=path.name, adapter=adapter or None,
                                  load_in_4bit=load_in_4bit, device=device, dtype=dtype, merge=merge,
                                  settings=settings, **kw)
+    if backend == "llamacpp":
+        raise ModelError(f"llama.cpp reads .gguf files and the embedded presets; {source} is neither. Load it with "
+                         "backend='transformers', or convert it to GGUF first.")
     return load_transformers(source, adapter=adapter or None, load_in_4bit=load_in_4bit, device=device,
                              dtype=dtype, merge=merge, settings=settings, **kw)

@@ -37,6 +37,7 @@ class Preset:
     adapter: str | None = None  # project-relative adapter directory, used only when it exists
     vision: bool = False
     embedded: bool = False  # falls back to the packaged offline weights when the hub has no copy
+    backend: str | None = None  # preferred local backend when it is installed: "llamacpp" runs the packaged GGUF
     settings: GenSettings = GenSettings()
     note: str = ""
 
@@ -47,10 +48,11 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         Preset("qwen2.5-coder-0.5b", "Qwen/Qwen2.5-Coder-0.5B-Instruct",
-               adapter="adapters/qwen2.5-coder-0.5b-figures", embedded=True,
+               adapter="adapters/qwen2.5-coder-0.5b-figures", embedded=True, backend="llamacpp",
                note="embedded offline default (Apache-2.0 weights, packaged Q4_K_M GGUF)"),
         Preset("qwen2.5-coder-1.5b", "Qwen/Qwen2.5-Coder-1.5B-Instruct",
-               adapter="adapters/qwen2.5-coder-1.5b-figures"),
+               adapter="adapters/qwen2.5-coder-1.5b-figures", embedded=True, backend="llamacpp",
+               note="second embedded model (Apache-2.0 weights, packaged Q4_K_M GGUF)"),
         Preset("qwen2.5-coder-3b", "Qwen/Qwen2.5-Coder-3B-Instruct",
                adapter="adapters/qwen2.5-coder-3b-figures", note="the research base model size"),
         Preset("qwen2.5-vl-3b", "Qwen/Qwen2.5-VL-3B-Instruct", vision=True,

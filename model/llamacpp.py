@@ -1,0 +1,624 @@
+"""llama.cpp backend: GGUF models (K-quants included) on the CPU through llama-cpp-python.
+
+The decoding loop is the project's own, on llama.cpp's low-level API, so that it behaves like the transformers
+backend: the same sampling chain (repetition penalty over prompt and reply, temperature, top-k, top-p), the mean
+log-probability of the chosen tokens under the model's raw distribution, the stop event checked every step, and
+the chat template read from the GGUF. Only the logits of the tokens that need them are computed (the last prompt
+token, drafted tokens), and the KV cache keeps the longest prefix shared with the previous call, so n samples and
+repeated turns over the same prompt prefill it once. Revision turns can draft tokens by prompt lookup (n-gram
+matches in the prompt, llama-cpp-python's LlamaPromptLookupDecoding); a draft is accepted token by token only
+where the sampled token equals it, so the output distribution is unchanged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.base import Generator
+from model.errors import ModelError
+from model.presets import GenSettings
+from model.prompts import Request
+from model.types import Candidate, StreamChunk
+
+__all__ = ["LLAMA_CPP_PIN", "LlamaCppGenerator", "Sampling", "default_threads", "llama_cpp_available",
+           "load_llamacpp", "penalised", "pick_token", "sampling_distribution"]
+
+log = logging.getLogger(__name__)
+
+LLAMA_CPP_PIN = "llama-cpp-python==0.3.36"
+_INSTALL_HINT = (f"The llama.cpp backend needs llama-cpp-python, which is not installed. Run `bash scripts/setup.sh` "
+                 f"(it compiles {LLAMA_CPP_PIN} once, CPU only, ~15 min on 2 cores) or "
+                 f"`CMAKE_ARGS='-DGGML_BLAS=OFF -DLLAVA_BUILD=OFF' pip install {LLAMA_CPP_PIN}`; "
+                 "or load with backend='transformers'.")
+
+# A ChatML template for GGUF files that carry none (Qwen GGUFs bring their own).
+_CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
+    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for c in m['content'] %}"
+    "{% if c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def llama_cpp_available() -> bool:
+    """True when llama-cpp-python can be imported."""
+    try:
+        import llama_cpp  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def _import_llama() -> Any:
+    """The llama_cpp module, or a ModelError that says how to install it."""
+    try:
+        import llama_cpp
+    except (ImportError, OSError) as exc:
+        raise ModelError(f"{_INSTALL_HINT} ({exc})") from None
+    return llama_cpp
+
+
+_BACKEND_READY = False
+
+
+_NATIVE_LOG = logging.getLogger("model.llamacpp.native")
+_LOG_CALLBACK: Any = None  # the ctypes callback must outlive every call llama.cpp makes to it
+
+
+def _backend_init(llama_cpp: Any) -> None:
+    """Initialise llama.cpp's backends once per process and send its log lines to `logging` (errors only above DEBUG)."""
+    global _BACKEND_READY, _LOG_CALLBACK
+    if _BACKEND_READY:
+        return
+
+    @llama_cpp.llama_log_callback
+    def forward(level: int, text: bytes, _user: Any) -> None:
+        if level == 3 or _NATIVE_LOG.isEnabledFor(logging.DEBUG):
+            _NATIVE_LOG.log(logging.ERROR if level == 3 else logging.DEBUG, "%s",
+                            text.decode("utf-8", errors="replace").rstrip())
+
+    _LOG_CALLBACK = forward
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+    llama_cpp.llama_backend_init()
+    _BACKEND_READY = True
+
+
+def default_threads() -> int:
+    """Decode threads: every core but one on machines with more than two, else one per core.
+
+    Decoding is bound by memory bandwidth, so the last core adds little there while the renderer and the web
+    server need it (docs/benchmarks.md, "llama.cpp threads").
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - 1) if cores > 2 else cores
+
+
+@dataclass
+class Sampling:
+    """One call's sampling settings."""
+
+    temperature: float
+    top_k: int | None
+    top_p: float | None
+    repetition_penalty: float | None
+
+
+@dataclass
+class _Result:
+    """What one decoding run produced."""
+
+    tokens: list[int]
+    logprobs: list[float]
+    finish: str  # "stop" | "length" | "cancelled"
+    text: str
+    drafted: int = 0
+    accepted: int = 0
+
+
+def _log_softmax_at(logits: np.ndarray, token: int) -> float:
+    """log p(token) under softmax(logits), computed stably."""
+    m = float(logits.max())
+    return float(logits[token] - m - np.log(np.exp(logits - m).sum()))
+
+
+def penalised(logits: np.ndarray, seen: np.ndarray | None, penalty: float | None) -> np.ndarray:
+    """transformers' RepetitionPenaltyLogitsProcessor: seen tokens' positive scores divided, negative multiplied."""
+    if not penalty or penalty == 1.0 or seen is None or not seen.any():
+        return logits
+    scores = logits.copy()
+    sel = scores[seen]
+    scores[seen] = np.where(sel > 0, sel / penalty, sel * penalty)
+    return scores
+
+
+def sampling_distribution(scores: np.ndarray, s: Sampling) -> tuple[np.ndarray, np.ndarray]:
+    """(token ids, probabilities) after temperature → top-k → top-p, as model.cpu_decode.TopKTopPSampler."""
+    vocab = scores.shape[0]
+    k = min(int(s.top_k), vocab) if s.top_k else vocab
+    if k < vocab:
+        index = np.argpartition(-scores, k - 1)[:k]
+    else:
+        index = np.arange(vocab)
+    values = scores[index].astype(np.float64)
+    order = np.argsort(-values, kind="stable")  # best first, as torch.topk gives them
+    index, values = index[order], values[order]
+    probs = np.exp((values - values[0]) / s.temperature)
+    probs /= probs.sum()
+    if s.top_p is not None and s.top_p < 1.0:
+        # Keep the smallest head whose mass reaches top_p: a token goes when the mass before it already does.
+        drop = (np.cumsum(probs) - probs) >= s.top_p
+        drop[0] = False
+        probs = np.where(drop, 0.0, probs)
+        probs /= probs.sum()
+    return index, probs
+
+
+def pick_token(logits: np.ndarray, seen: np.ndarray | None, s: Sampling, rng: np.random.Generator) -> int:
+    """The next token: repetition penalty on seen tokens, then greedy, or a draw from sampling_distribution."""
+    scores = penalised(logits, seen, s.repetition_penalty)
+    if s.temperature <= 0:
+        return int(np.argmax(scores))
+    index, probs = sampling_distribution(scores, s)
+    return int(index[rng.choice(len(probs), p=probs)])
+
+
+class LlamaCppGenerator(Generator):
+    """A GGUF model run by llama.cpp, with optional LoRA adapters converted from PEFT."""
+
+    def __init__(self, model_path: str, *, name: str | None = None, settings: GenSettings | None = None,
+                 n_ctx: int = 8192, n_threads: int | None = None, n_threads_batch: int | None = None,
+                 seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 3,
+                 lookup_tokens: int = 10, n_batch: int = 512) -> None:
+        llama_cpp = _import_llama()
+        from llama_cpp import _internals as internals
+
+        _backend_init(llama_cpp)
+
+        path = Path(model_path).expanduser()
+        if not path.is_file():
+            raise ModelError(f"No GGUF file at {path}.")
+        with open(path, "rb") as f:
+            if f.read(4) != b"GGUF":
+                raise ModelError(f"{path} is not a GGUF file (it does not start with the GGUF magic).")
+        super().__init__(name or path.stem, settings)
+        self.model_path = str(path)
+        self._llama_cpp = llama_cpp
+        threads = int(n_threads or default_threads())
+        mp = llama_cpp.llama_model_default_params()
+        mp.n_gpu_layers = 0  # CPU only, also on a build that has a GPU backend
+        try:
+            self._model = internals.LlamaModel(path_model=self.model_path, params=mp, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp could not load {path}: the file is damaged, incomplete or of an "
+                             f"architecture this llama.cpp does not know ({exc}).") from None
+        cp = llama_cpp.llama_context_default_params()
+        # Beyond the trained context the model's answers degrade; llama.cpp would only warn.
+        cp.n_ctx = min(int(n_ctx), self._model.n_ctx_train() or int(n_ctx))
+        cp.n_batch = cp.n_ubatch = int(n_batch)
+        cp.n_threads = threads
+        cp.n_threads_batch = int(n_threads_batch or threads)
+        cp.n_seq_max = 1
+        cp.no_perf = True
+        try:
+            self._ctx = internals.LlamaContext(model=self._model, params=cp, verbose=False)
+        except ValueError as exc:
+            raise ModelError(f"llama.cpp could not create a context for {path} (n_ctx={n_ctx}): {exc}") from None
+        self._batch = internals.LlamaBatch(n_tokens=int(n_batch), embd=0, n_seq_max=1, verbose=False)
+        self.n_batch = int(n_batch)
+        self.n_ctx = llama_cpp.llama_n_ctx(self._ctx.ctx)
+        self.n_threads = threads
+        self.n_vocab = self._model.n_vocab()
+        self.metadata = self._model.metadata()
+        self.arch = self.metadata.get("general.architecture", "")
+        self._vocab = self._model.vocab
+        self._piece_cache: dict[int, bytes] = {}
+        self._template = self._compile_template(self.metadata.get("tokenizer.chat_template") or _CHATML)
+        self.prompt_lookup = prompt_lookup
+        self.lookup_ngram = int(lookup_ngram)
+        self.lookup_tokens = int(lookup_tokens)
+        self._rng = np.random.default_rng(seed)
+        self._lock = threading.Lock()
+        self._kv: list[int] = []  # tokens whose keys/values sit in the cache, in order (sequence 0)
+        self._adapter_handles: dict[str, Any] = {}
+        self._adapter_paths: dict[str, str] = {}
+        self._active: str | None = None
+        self.last_stats: dict[str, int] = {}
+        log.info("llama.cpp: %s (%s, %d threads, n_ctx %d)", self.name, self.arch, threads, self.n_ctx)
+
+    # -- lifetime --
+    def close(self) -> None:
+        """Free the context, adapters and model now (they are also freed when the generator is collected)."""
+        with self._lock:
+            for handle in self._adapter_handles.values():
+                self._llama_cpp.llama_adapter_lora_free(handle)
+            self._adapter_handles.clear()
+            self._batch.close()
+            self._ctx.close()
+            self._model.close()
+
+    def reseed(self, seed: int | None) -> None:
+        """Restart the sampling random stream (same seed, same samples on the same machine)."""
+        self._rng = np.random.default_rng(seed)
+
+    # -- adapters --
+    @property
+    def adapter(self) -> str | None:
+        return self._active
+
+    @property
+    def adapters(self) -> list[str]:
+        return list(self._adapter_handles)
+
+    def load_adapter(self, path: str, name: str | None = None) -> str:
+        """Convert a PEFT adapter to a GGUF LoRA (cached next to it) and load it; the first one becomes active."""
+        from model.lora_gguf import peft_to_gguf_lora
+
+        p = Path(path).expanduser()
+        name = (name or p.name).replace(".", "_")  # the same names the transformers backend gives
+        if name in self._adapter_handles:
+            raise ModelError(f"An adapter named {name!r} is already loaded.")
+        gguf_lora = peft_to_gguf_lora(p, arch=self.arch, n_layers=int(self.metadata.get(f"{self.arch}.block_count",
+                                                                                       0)))
+        handle = self._llama_cpp.llama_adapter_lora_init(self._model.model, str(gguf_lora).encode())
+        if not handle:
+            raise ModelError(f"Adapter {p} does not fit {self.name}: llama.cpp refused {gguf_lora.name} (its "
+                             "tensors name layers or shapes this model does not have).")
+        self._adapter_handles[name] = handle
+        self._adapter_paths[name] = str(gguf_lora)
+        if self._active is None and len(self._adapter_handles) == 1:
+            self.set_adapter(name)
+        log.info("Loaded adapter %r from %s (active: %s)", name, p, self._active)
+        return name
+
+    def set_adapter(self, name: str | None) -> None:
+        if name is not None and name not in self._adapter_handles:
+            raise ModelError(f"No adapter named {name!r}; loaded: {', '.join(self._adapter_handles) or 'none'}.")
+        llama_cpp = self._llama_cpp
+        with self._lock:
+            if name is None:
+                rc = llama_cpp.llama_set_adapters_lora(self._ctx.ctx, None, 0, None)
+            else:
+                handles = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(self._adapter_handles[name])
+                scales = (ctypes.c_float * 1)(1.0)
+                rc = llama_cpp.llama_set_adapters_lora(self._ctx.ctx, handles, 1, scales)
+            if rc != 0:
+                raise ModelError(f"llama.cpp could not switch to adapter {name!r} (code {rc}).")
+            self._active = name
+            self._forget_cache()  # cached keys/values were computed with the previous weights
+
+    def merge(self) -> None:
+        """llama.cpp applies the adapter at run time for a small cost; there is nothing to merge."""
+        if self._active is None:
+            raise ModelError("No active adapter to merge; load one or choose it with set_adapter().")
+        log.info("llama.cpp applies adapter %r at run time; merge() leaves it as it is", self._active)
+
+    # -- tokens and prompts --
+    def tokenize(self, text: str, special: bool = True) -> list[int]:
+        """Token ids of text (special=True parses <|im_start|> and the like as control tokens)."""
+        return self._model.tokenize(text.encode("utf-8"), add_bos=False, special=special) if text else []
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text, special=False))
+
+    def _piece(self, token: int) -> bytes:
+        """The bytes a token stands for (control tokens: none)."""
+        piece = self._piece_cache.get(token)
+        if piece is None:
+            buf = ctypes.create_string_buffer(64)
+            n = self._llama_cpp.llama_token_to_piece(self._vocab, token, buf, 64, 0, False)
+            if n < 0:  # longer than the buffer
+                buf = ctypes.create_string_buffer(-n)
+                n = self._llama_cpp.llama_token_to_piece(self._vocab, token, buf, -n, 0, False)
+            piece = buf.raw[:max(n, 0)]
+            self._piece_cache[token] = piece
+        return piece
+
+    def detokenize(self, tokens: list[int]) -> str:
+        """Text of tokens (control tokens left out)."""
+        return b"".join(self._piece(t) for t in tokens).decode("utf-8", errors="replace")
+
+    def _is_eog(self, token: int) -> bool:
+        return bool(self._llama_cpp.llama_vocab_is_eog(self._vocab, token))
+
+    @staticmethod
+    def _compile_template(source: str) -> Any:
+        """The GGUF's chat template as a sandboxed Jinja template (what transformers does with it)."""
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        def raise_exception(message: str) -> None:
+            raise ModelError(f"The model's chat template refused the messages: {message}")
+
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals["raise_exception"] = raise_exception
+        try:
+            return env.from_string(source)
+        except Exception as exc:
+            raise ModelError(f"The GGUF's chat template does not parse: {exc}") from exc
+
+    def prompt_text(self, request: Request) -> str:
+        """The full prompt string (the GGUF's chat template, generation prompt added)."""
+        if request.images:
+            log.debug("%s is a text model: %d image(s) ignored, the sketch text is used", self.name,
+                      len(request.images))
+        return self._template.render(messages=self.messages(request), add_generation_prompt=True,
+                                     bos_token="", eos_token="")
+
+    # -- decoding core --
+    def _forget_cache(self) -> None:
+        self._ctx.kv_cache_clear()
+        self._kv = []
+
+    def _logits(self, i: int) -> np.ndarray:
+        """A copy of the logits of the i-th token of the last batch."""
+        ptr = self._llama_cpp.llama_get_logits_ith(self._ctx.ctx, i)
+        if not ptr:
+            raise ModelError("llama.cpp returned no logits for a token that asked for them.")
+        return np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).copy()
+
+    def _decode(self, tokens: list[int], want_logits: str) -> None:
+        """Append tokens to sequence 0 after the cached ones; want_logits 'last' or 'all'."""
+        batch = self._batch.batch
+        pos = len(self._kv)
+        for start in range(0, len(tokens), self.n_batch):
+            chunk = tokens[start:start + self.n_batch]
+            last_chunk = start + self.n_batch >= len(tokens)
+            batch.n_tokens = len(chunk)
+            for i, tok in enumerate(chunk):
+                batch.token[i] = tok
+                batch.pos[i] = pos + start + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = 0
+                batch.logits[i] = want_logits == "all" and last_chunk
+            batch.logits[len(chunk) - 1] = last_chunk
+            rc = self._llama_cpp.llama_decode(self._ctx.ctx, batch)
+            if rc != 0:
+                self._forget_cache()
+                raise ModelError(f"llama.cpp could not decode a batch (code {rc}); the context ({self.n_ctx} "
+                                 "tokens) may be full.")
+            self._kv.extend(chunk)
+        if want_logits == "all" and len(tokens) > self.n_batch:
+            raise AssertionError("drafts are never longer than a batch")
+
+    def _truncate_cache(self, n: int) -> None:
+        """Drop cached positions from n on."""
+        if n < len(self._kv):
+            if not self._ctx.kv_cache_seq_rm(0, n, -1):
+                self._forget_cache()
+                return
+            del self._kv[n:]
+
+    def _prefill(self, prompt: list[int]) -> np.ndarray:
+        """Bring the cache to the prompt, reusing the longest shared prefix; the logits after the last token."""
+        shared = 0
+        for a, b in zip(self._kv, prompt):
+            if a != b:
+                break
+            shared += 1
+        shared = min(shared, len(prompt) - 1)  # the last prompt token runs again to give the first logits
+        self._truncate_cache(shared)
+        self._decode(prompt[len(self._kv):], "last")
+        return self._logits(self._batch.batch.n_tokens - 1)
+
+    def _run(self, prompt: list[int], *, max_new_tokens: int, sampling: Sampling,
+             stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,
+             lookup: bool = False) -> _Result:
+        """Decode one reply to the prompt (the caller holds the lock)."""
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+        if not prompt:
+            raise ModelError("The prompt is empty.")
+        if len(prompt) >= self.n_ctx:
+            raise ModelError(f"The prompt has {len(prompt)} tokens, more than the context of {self.n_ctx}; "
+                             "shorten the history or load with a larger n_ctx.")
+        budget = min(max_new_tokens, self.n_ctx - len(prompt))
+        drafter = LlamaPromptLookupDecoding(max_ngram_size=self.lookup_ngram, num_pred_tokens=self.lookup_tokens)
+        seen = None
+        if sampling.repetition_penalty and sampling.repetition_penalty != 1.0:
+            seen = np.zeros(self.n_vocab, dtype=bool)
+            seen[np.asarray(prompt, dtype=np.int64)] = True
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        out: list[int] = []
+        lps: list[float] = []
+        text = ""
+        drafted = accepted = 0
+
+        def emit(token: int, logits: np.ndarray) -> str | None:
+            """Record a chosen token; the finish reason when the reply ends with it."""
+            nonlocal text
+            out.append(token)
+            lps.append(_log_softmax_at(logits, token))
+            if seen is not None:
+                seen[token] = True
+            if self._is_eog(token):
+                return "stop"
+            piece = decoder.decode(self._piece(token))
+            if piece:
+                text += piece
+                if on_text is not None:
+                    on_text(text)
+            return "length" if len(out) >= budget else None
+
+        cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
+        logits = self._prefill(prompt)
+        if cancelled():
+            return _Result([], [], "cancelled", "")
+        pending = pick_token(logits, seen, sampling, self._rng)
+        finish = emit(pending, logits)
+        while finish is None:
+            if cancelled():
+                finish = "cancelled"
+                break
+            draft: list[int] = []
+            room = budget - len(out)
+            if lookup and room > 1:
+                history = np.asarray(prompt + out, dtype=np.intc)
+                draft = [int(t) for t in drafter(history)[:min(room - 1, self.n_batch - 1)]]
+            start = len(self._kv)
+            self._decode([pending] + draft, "all" if draft else "last")
+            drafted += len(draft)
+            for j in range(len(draft) + 1):
+                logits = self._logits(j)
+                token = pick_token(logits, seen, sampling, self._rng)
+                finish = emit(token, logits)
+                if j < len(draft) and token == draft[j]:
+                    accepted += 1
+                    if finish is None:
+                        continue
+                # Positions after the last token that stays (pending + the accepted drafts) are dropped.
+                self._truncate_cache(start + j + 1)
+                pending = token
+                break
+        text += decoder.decode(b"", final=True)
+        return _Result(out, lps, finish, text, drafted, accepted)
+
+    def _sampling(self, temperature: float) -> Sampling:
+        s = self.settings
+        return Sampling(temperature=temperature, top_k=s.top_k, top_p=s.top_p,
+                         repetition_penalty=s.repetition_penalty)
+
+    def _limits(self, max_new_tokens: int | None, temperature: float | None) -> tuple[int, float]:
+        mnt = int(max_new_tokens or self.settings.max_new_tokens)
+        if mnt < 1:
+            raise ModelError(f"max_new_tokens must be at least 1, not {mnt}.")
+        temp = self.settings.temperature if temperature is None else float(temperature)
+        return mnt, temp
+
+    def _to_candidate(self, res: _Result, lang: str, prefix: str = "", prior: Candidate | None = None) -> Candidate:
+        lp_sum, ntok = float(sum(res.logprobs)), len(res.tokens)
+        if prior is not None and prior.logprob is not None:
+            lp_sum += prior.logprob * prior.tokens
+            ntok += prior.tokens
+        return self._candidate(prefix + res.text, lang, logprob=lp_sum / ntok if ntok else None, tokens=ntok,
+                               finish_reason=res.finish, adapter=self._active)
+
+    def _use_lookup(self, request: Request) -> bool:
+        """Prompt lookup pays off where the reply copies the prompt: revisions of existing code."""
+        return self.prompt_lookup and bool(request.code)
+
+    def _generate_one(self, prompt: list[int], request: Request, mnt: int, sampling: Sampling,
+                      stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None) -> _Result:
+        res = self._run(prompt, max_new_tokens=mnt, sampling=sampling, stop_events=stop_events, on_text=on_text,
+                        lookup=self._use_lookup(request))
+        self.last_stats = {"prompt_tokens": len(prompt), "new_tokens": len(res.tokens), "drafted": res.drafted,
+                           "accepted": res.accepted}
+        return res
+
+    # -- public API --
+    def generate(self, request: Request, n: int = 1, max_new_tokens: int | None = None,
+                 temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
+        self._validate(request, n)
+        mnt, temp = self._limits(max_new_tokens, temperature)
+        prompt = self.tokenize(self.prompt_text(request))
+        sampling = self._sampling(temp)
+        events = [stop_event] if stop_event else []
+        cands: list[Candidate] = []
+        with self._lock:
+            # Greedy decoding gives one answer; sampling runs n times, the prompt's cache prefilled once.
+            for _ in range(n if temp > 0 else 1):
+                res = self._generate_one(prompt, request, mnt, sampling, events)
+                cands.append(self._to_candidate(res, request.lang))
+                if res.finish == "cancelled":
+                    break
+        while len(cands) < n:
+            cands.append(Candidate(**cands[-1].to_dict()))
+        return cands
+
+    def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
+               stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:
+        self._validate(request)
+        mnt, temp = self._limits(max_new_tokens, temperature)
+        prompt = self.tokenize(self.prompt_text(request))
+        sampling = self._sampling(temp)
+        abandoned = threading.Event()  # set when the consumer stops iterating early
+        events = [abandoned] + ([stop_event] if stop_event else [])
+        pieces: queue.Queue = queue.Queue()
+        done = object()
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with self._lock:
+                    result["out"] = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put)
+            except BaseException as exc:  # re-raised in the consumer's thread
+                result["error"] = exc
+            finally:
+                pieces.put(done)
+
+        # Decoding runs in a worker (llama.cpp releases the GIL) so a consumer on another thread, such as
+        # Gradio's, can stop early without holding the model's lock.
+        thread = threading.Thread(target=work, name="llamacpp-stream", daemon=True)
+        thread.start()
+        try:
+            while (item := pieces.get()) is not done:
+                yield StreamChunk(text=item)
+            thread.join()
+            if "error" in result:
+                exc = result["error"]
+                raise exc if isinstance(exc, ModelError) else ModelError(f"Generation failed: {exc}") from exc
+            cand = self._to_candidate(result["out"], request.lang)
+            yield StreamChunk(text=cand.text, done=True, candidate=cand)
+        finally:
+            abandoned.set()
+            thread.join(timeout=60)
+
+    def continue_generation(self, request: Request, candidate: Candidate, max_new_tokens: int | None = None,
+                            stop_event: threading.Event | None = None) -> Candidate:
+        self._validate(request)
+        mnt, temp = self._limits(max_new_tokens, None)
+        prompt = self.tokenize(self.prompt_text(request) + candidate.text)
+        with self._lock:
+            res = self._generate_one(prompt, request, mnt, self._sampling(temp),
+                                     [stop_event] if stop_event else [])
+        return self._to_candidate(res, request.lang, prefix=candidate.text, prior=candidate)
+
+    def token_logprobs(self, prompt_text: str, continuation: list[int]) -> list[float]:
+        """Teacher-forced log-probabilities of continuation tokens after a prompt (for tests and comparisons)."""
+        prompt = self.tokenize(prompt_text)
+        with self._lock:
+            logits = [self._prefill(prompt)]
+            if len(continuation) > 1:
+                self._decode(list(continuation[:-1]), "all")
+                logits += [self._logits(j) for j in range(len(continuation) - 1)]
+            return [_log_softmax_at(lg, t) for lg, t in zip(logits, continuation)]
+
+
+def load_llamacpp(gguf_path: str, *, name: str | None = None,
+                  adapter: str | list[str] | dict[str, str] | None = None, merge: bool = False,
+                  settings: GenSettings | None = None, quantize: str | None = None, num_threads: int | None = None,
+                  **options: Any) -> LlamaCppGenerator:
+    """Load a GGUF file into a llama.cpp generator with optional PEFT adapters.
+
+    options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, n_batch.
+    """
+    from model.hf import _normalise_adapters
+
+    if quantize:
+        raise ModelError(f"quantize={quantize!r} applies to the transformers backend; a GGUF is already quantised "
+                         "(Q4_K_M for the embedded models).")
+    for key in ("load_in_4bit", "device", "dtype", "cache_implementation", "vision", "small_batch_matmul",
+                "local_files_only", "trust_remote_code"):
+        value = options.pop(key, None)
+        if value not in (None, False, "cpu"):
+            raise ModelError(f"{key}={value!r} is a transformers option; the llama.cpp backend runs GGUF files on "
+                             "the CPU (use backend='transformers').")
+    known = {"n_ctx", "n_threads_batch", "seed", "prompt_lookup", "lookup_ngram", "lookup_tokens", "n_batch"}
+    unknown = set(options) - known
+    if unknown:
+        raise ModelError(f"Unknown llama.cpp option(s): {', '.join(sorted(unknown))}.")
+    gen = LlamaCppGenerator(gguf_path, name=name, settings=settings, n_threads=num_threads, **options)
+    for adapter_name, path in _normalise_adapters(adapter).items():
+        gen.load_adapter(path, adapter_name)
+    if merge and gen.adapters:
+        gen.merge()
+    return gen
