@@ -46,6 +46,9 @@ class Settings:
     lang: str = "p5"
     repair_limit: int = 2
     best_of: int = 1
+    # Checks derived from the request text (model.request_checks) rank best-of-N candidates and start a repair
+    # when a rendering revision misses what was asked.
+    request_checks: bool = False
     max_new_tokens: int = 1024
     temperature: float = 0.7
     canvas: tuple[int, int] = (400, 400)
@@ -161,16 +164,39 @@ def _announce(session: Session, rev: Revision, lang: str) -> None:
 # Best-of-N
 
 def rank_candidates(candidates: Sequence[Any], results: Sequence[Any],
-                    clip: Sequence[float] | None = None) -> tuple[list[int], str]:
-    """Indices best first: rendering candidates first, then CLIP score (if given) else mean log-probability."""
+                    clip: Sequence[float] | None = None,
+                    checks_passed: Sequence[int] | None = None) -> tuple[list[int], str]:
+    """Indices best first: rendering candidates first, then most request checks passed (when given), then CLIP
+    score (if given) else mean log-probability."""
     kind = "clip" if clip is not None else "logprob"
 
     def score(i: int) -> float:
         value = clip[i] if clip is not None else getattr(candidates[i], "logprob", None)
         return -math.inf if value is None else float(value)
 
-    order = sorted(range(len(candidates)), key=lambda i: (results[i].status != "ok", -score(i), i))
+    def passed(i: int) -> int:
+        return int(checks_passed[i]) if checks_passed is not None else 0
+
+    order = sorted(range(len(candidates)), key=lambda i: (results[i].status != "ok", -passed(i), -score(i), i))
     return order, kind
+
+
+def request_checks(session: Session, instruction: str) -> list[dict[str, Any]]:
+    """Checks derived from the request text when the session asks for them (else [])."""
+    if not session.settings.request_checks or session.settings.lang != "p5":
+        return []
+    from model.request_checks import derive_checks
+
+    return derive_checks(instruction)
+
+
+def _mismatch(checks: list[dict[str, Any]], rev: Revision) -> list[str]:
+    """Why a rendering revision misses the request: reasons of the failing request checks."""
+    if not checks:
+        return []
+    from model.request_checks import failed_reasons
+
+    return failed_reasons(checks, rev)
 
 
 def _best_of(engine: Engine, session: Session, gen: Any, req: Any, n: int,
@@ -198,7 +224,13 @@ def _best_of(engine: Engine, session: Session, gen: Any, req: Any, n: int,
             clip = [-math.inf] * len(cands)
             for i, sc in zip(idx, scores):
                 clip[i] = sc
-    order, kind = rank_candidates(cands, results, clip)
+    checks = request_checks(session, req.instruction)
+    passed = None
+    if checks:
+        from model.request_checks import run_request_checks
+
+        passed = [sum(o.passed for o in run_request_checks(checks, r)) for r in results]
+    order, kind = rank_candidates(cands, results, clip, passed)
     best = order[0]
 
     def score_of(i: int) -> float | None:
@@ -403,19 +435,30 @@ def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revi
     """Ask the model to fix a failing revision, up to the user's limit; every changed attempt becomes a revision.
 
     Repairs stream like answers and end on Stop. An answer that repeats the failing code is no revision: more
-    candidates are drawn at a higher temperature before the next round is spent.
+    candidates are drawn at a higher temperature before the next round is spent. With request checks on, a
+    revision that renders but fails a check derived from the request is repaired too, told what it misses.
     """
-    from model import repair_request
+    from model import mismatch_request, repair_request
 
     s = session.settings
     limit = max(0, int(s.repair_limit))
     temperature = s.temperature
+    checks = request_checks(session, req.instruction)
     for n in range(1, limit + 1):
-        if rev.ok or stop_event.is_set():
+        if stop_event.is_set():
             return
-        session.say(message("repairing", lang, n=n, limit=limit, status=rev.status, where=_where(rev)))
+        reasons = _mismatch(checks, rev) if rev.ok else []
+        if rev.ok and not reasons:
+            return
+        if reasons:
+            why = "; ".join(reasons)
+            session.say(message("mismatch_repairing", lang, n=n, limit=limit, rev=rev.id, reasons=why))
+            fix = mismatch_request(rev.code, reasons, lang=s.lang, request=req)
+        else:
+            why = _error_text(rev)
+            session.say(message("repairing", lang, n=n, limit=limit, status=rev.status, where=_where(rev)))
+            fix = repair_request(rev.code, why, rev.line, lang=s.lang, request=req)
         yield Update("refresh")
-        fix = repair_request(rev.code, _error_text(rev), rev.line, lang=s.lang, request=req)
         cand = yield from _stream(gen, fix, s, stop_event, temperature)
         if stop_event.is_set() or cand is None or cand.finish_reason == "cancelled":
             return
@@ -433,7 +476,7 @@ def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revi
         else:
             yield Update("stream", cand.code)
             result = engine.render(cand.code, s.lang)
-        rev = _add(session, result, code=cand.code, instruction=f"repair {n}: {_error_text(rev)[:120]}",
+        rev = _add(session, result, code=cand.code, instruction=f"repair {n}: {why[:120]}",
                    source="repair", parent=rev.id, cand=cand, attempt=n)
         if rev.ok:
             session.say(message("repaired", lang, n=n, rev=rev.id))
@@ -444,6 +487,11 @@ def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revi
     if not rev.ok and limit and not stop_event.is_set():
         session.say(message("repair_gave_up", lang, limit=limit))
         yield Update("refresh")
+    elif rev.ok and limit and not stop_event.is_set():
+        reasons = _mismatch(checks, rev)
+        if reasons:
+            session.say(message("mismatch_left", lang, rev=rev.id, reasons="; ".join(reasons)))
+            yield Update("refresh")
 
 
 def message_turn(engine: Engine, session: Session, msg: dict[str, Any] | str | None) -> Iterator[Update]:

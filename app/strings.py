@@ -122,6 +122,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "repairing": "Repair attempt {n}/{limit}: asking the model to fix {status}{where}…",
         "repaired": "Repair attempt {n} worked: revision r{rev} renders.",
         "repair_failed": "Repair attempt {n} still fails: {status}{where} — {error}",
+        "mismatch_repairing": "Repair attempt {n}/{limit}: revision r{rev} renders but misses the request "
+                              "({reasons}); asking the model to fix it…",
+        "mismatch_left": "Revision r{rev} still misses the request: {reasons}",
         "repair_gave_up": "Stopped after {limit} repair attempt(s); every attempt is in the history. "
                           "Edit the code, try again, or restore an earlier revision.",
         "best_of": "Sampled {n} candidates; {ok} rendered. Kept the best by {kind} "
@@ -159,6 +162,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "repairing": "自動修復 {n}/{limit}: {status}{where} の修正をモデルに依頼しています…",
         "repaired": "自動修復 {n} 回目で成功: リビジョン r{rev} が描画できました。",
         "repair_failed": "自動修復 {n} 回目も失敗: {status}{where} — {error}",
+        "mismatch_repairing": "自動修復 {n}/{limit}: リビジョン r{rev} は描画できますが依頼と合っていません"
+                              "（{reasons}）。修正をモデルに依頼しています…",
+        "mismatch_left": "リビジョン r{rev} はまだ依頼と合っていません: {reasons}",
         "repair_gave_up": "{limit} 回の修復で止めました。すべての試行は履歴にあります。"
                           "コードを編集するか、もう一度依頼するか、以前のリビジョンに戻してください。",
         "best_of": "{n} 個の候補を生成し、{ok} 個が描画できました。{kind} で最良のものを選びました"
@@ -190,15 +196,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# The research prompts (Japanese) first, then English ones.
-EXAMPLES: list[str] = [
-    "3層のニューラルネットワークを図示せよ。入力層は4ユニット、中間層は5ユニット、出力層は1ユニットとせよ。",
-    "2つの円が一部重なったベン図を描いてください。左の円にA、右の円にBとラベルを付けること。",
-    "棒グラフを描け。項目はA, B, C, Dで、値はそれぞれ3, 7, 5, 2とせよ。",
-    "Draw a flowchart with three boxes, Start → Process → End, connected by arrows.",
-    "Draw a 3-layer neural network: 4 input units, 5 hidden units, 1 output unit.",
-    "Plot y = sin(x) from 0 to 2π with labelled axes.",
+# The research's headline prompt, then captions of worked examples from the library (model/examples): requests
+# whose answers are known to render and pass their checks. (library id, caption language)
+GALLERY: list[tuple[str, str]] = [
+    ("cnn-pipeline-ja", "ja"), ("residual-ja", "ja"), ("bar-chart-ja", "ja"), ("venn-ja", "ja"),
+    ("flowchart-basic", "en"), ("state-machine", "en"), ("function-sine", "en"), ("pendulum", "en"),
 ]
+
+
+def _gallery() -> list[str]:
+    """The example requests shown under the chat box."""
+    from model.examples import load_library
+
+    by_id = {e.id: e for e in load_library()}
+    return ["3層のニューラルネットワークを図示せよ。入力層は4ユニット、中間層は5ユニット、出力層は1ユニットとせよ。"] + [
+        by_id[i].caption(lang == "ja") for i, lang in GALLERY]
+
+
+EXAMPLES: list[str] = _gallery()
 
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 

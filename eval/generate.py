@@ -1,4 +1,8 @@
-"""Generate predictions for a prompts file: best-of-N by render outcome then log-probability, optional repair."""
+"""Generate predictions for a prompts file: best-of-N by render outcome, request checks, then log-probability.
+
+Repair rounds fire when no sample renders and, with `request_checks`, when the best rendering sample fails a check
+derived from the request text (model.request_checks: units per layer, bar values, counts, labels, colours).
+"""
 from __future__ import annotations
 
 import logging
@@ -8,7 +12,8 @@ from typing import Any, Callable, Iterator
 
 from .jsonl import JsonlAppender, read_jsonl, repair_tail
 
-__all__ = ["GenerateConfig", "validate_prompts", "predict_row", "predict_rows", "generate_file", "pick_best"]
+__all__ = ["GenerateConfig", "validate_prompts", "predict_row", "predict_rows", "generate_file", "pick_best",
+           "request_checks_for"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,8 @@ class GenerateConfig:
     # Prompts sent together through gen.generate_many (when the backend has it); None: 4 when n == 1, else 1
     # (best-of-N already batches the n samples of one prompt).
     batch_size: int | None = None
+    # Checks derived from the request text rank the samples and, when the best one fails them, use repair rounds.
+    request_checks: bool = False
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -73,32 +80,44 @@ def _candidate_dict(c: Any, source: str) -> dict[str, Any]:
 
 
 def _attach_render(cands: list[dict[str, Any]], lang: str, render_many: Callable[..., list[Any]],
-                   timeout_s: float) -> None:
-    """Render candidates (in one batch) and record status, error and line on each."""
-    _attach_render_groups([(cands, lang)], render_many, timeout_s)
+                   timeout_s: float, checks: list[dict[str, Any]] | None = None) -> None:
+    """Render candidates (in one batch) and record status, error and line (and request-check results) on each."""
+    _attach_render_groups([(cands, lang, checks)], render_many, timeout_s)
 
 
-def _attach_render_groups(groups: list[tuple[list[dict[str, Any]], str]], render_many: Callable[..., list[Any]],
-                          timeout_s: float) -> None:
-    """Render the candidates of several rows, one render_many call per language, and record the outcomes."""
-    by_lang: dict[str, list[dict[str, Any]]] = {}
-    for cands, lang in groups:
+def _attach_render_groups(groups: list[tuple[list[dict[str, Any]], str, list[dict[str, Any]] | None]],
+                          render_many: Callable[..., list[Any]], timeout_s: float) -> None:
+    """Render the candidates of several rows, one render_many call per language, and record the outcomes.
+
+    A group's checks (derived from its request) are run on each rendering candidate: `checks_passed` counts the
+    ones that hold and `check_failures` lists the reasons of the others.
+    """
+    by_lang: dict[str, list[tuple[dict[str, Any], list[dict[str, Any]] | None]]] = {}
+    for cands, lang, checks in groups:
         for c in cands:
             if c["code"].strip():
-                by_lang.setdefault(lang, []).append(c)
+                by_lang.setdefault(lang, []).append((c, checks))
             else:
                 c.update(status="empty", error="no code in the reply", line=None)
     for lang, with_code in by_lang.items():
-        for c, r in zip(with_code, render_many([c["code"] for c in with_code], lang=lang, timeout_s=timeout_s)):
+        results = render_many([c["code"] for c, _ in with_code], lang=lang, timeout_s=timeout_s)
+        for (c, checks), r in zip(with_code, results):
             c.update(status=r.status, error=r.error, line=r.line)
+            if checks:
+                from model.request_checks import run_request_checks
+
+                outcomes = run_request_checks(checks, r)
+                c.update(checks_passed=sum(o.passed for o in outcomes),
+                         check_failures=[o.reason for o in outcomes if not o.passed])
 
 
 def pick_best(cands: list[dict[str, Any]]) -> int:
-    """Index of the candidate to keep: best render outcome first, then highest mean log-probability."""
-    def key(i: int) -> tuple[int, float, int]:
+    """Index of the candidate to keep: best render outcome, then most request checks passed, then log-probability."""
+    def key(i: int) -> tuple[int, int, float, int]:
         c = cands[i]
         lp = c.get("logprob")
-        return STATUS_RANK.get(c.get("status"), 9), -(lp if lp is not None else float("-inf")), i
+        return (STATUS_RANK.get(c.get("status"), 9), -int(c.get("checks_passed") or 0),
+                -(lp if lp is not None else float("-inf")), i)
     return min(range(len(cands)), key=key)
 
 
@@ -140,12 +159,30 @@ def _sample_many(gen: Any, reqs: list[Any], cfg: GenerateConfig) -> list[list[An
     return [gen.generate(r, **kw) for r in reqs]
 
 
+def request_checks_for(row: dict[str, Any], cfg: GenerateConfig) -> list[dict[str, Any]]:
+    """Checks derived from the row's prompt text (never from the row's stored checks); [] when turned off."""
+    if not cfg.request_checks:
+        return []
+    from model.request_checks import derive_checks
+
+    return derive_checks(row["prompt"])
+
+
 def _finish_row(row: dict[str, Any], req: Any, lang: str, cands: list[dict[str, Any]], gen: Any,
-                cfg: GenerateConfig, render_many: Callable[..., list[Any]]) -> dict[str, Any]:
-    """Repair rounds while nothing renders (samples already rendered), then the best candidate kept."""
+                cfg: GenerateConfig, render_many: Callable[..., list[Any]],
+                checks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Repair rounds while nothing renders or the best render misses the request, then the best candidate kept."""
     for _ in range(cfg.repair):
         if any(c["status"] == "ok" for c in cands):
-            break
+            best = cands[pick_best(cands)]
+            if not (checks and best.get("check_failures")):
+                break
+            fixed = [_candidate_dict(c, "check-repair") for c in gen.repair_mismatch(
+                best["code"], best["check_failures"], lang=lang, request=req, max_new_tokens=cfg.max_new_tokens,
+                temperature=cfg.temperature)]
+            _attach_render(fixed, lang, render_many, cfg.render_timeout_s, checks)
+            cands.extend(fixed)
+            continue
         failing = [c for c in cands if c["status"] in ("error", "timeout", "blank") and c["code"].strip()]
         if not failing:
             break  # nothing to repair: no sample produced code
@@ -155,12 +192,14 @@ def _finish_row(row: dict[str, Any], req: Any, lang: str, cands: list[dict[str, 
         fixed = [_candidate_dict(c, "repair") for c in gen.repair(
             base["code"], error, base.get("line"), lang=lang, request=req, max_new_tokens=cfg.max_new_tokens,
             temperature=cfg.temperature)]
-        _attach_render(fixed, lang, render_many, cfg.render_timeout_s)
+        _attach_render(fixed, lang, render_many, cfg.render_timeout_s, checks)
         cands.extend(fixed)
     best = cands[pick_best(cands)] if cands else {"code": "", "tokens": 0, "truncated": False}
     out = dict(row)
     out.update(code=best["code"], candidates=cands, tokens=best["tokens"], truncated=best["truncated"],
                attempts=len(cands), lang=lang, model=getattr(gen, "name", None), adapter=getattr(gen, "adapter", None))
+    if checks:
+        out["request_checks"] = checks
     return out
 
 
@@ -172,11 +211,12 @@ def predict_rows(rows: list[dict[str, Any]], gen: Any, cfg: GenerateConfig,
     """
     langs = [row.get("lang") or cfg.lang for row in rows]
     reqs = [_request(row, lang, gen) for row, lang in zip(rows, langs)]
+    checks = [request_checks_for(row, cfg) for row in rows]
     sampled = _sample_many(gen, reqs, cfg)
     cands = [[_candidate_dict(c, "sample") for c in got] for got in sampled]
-    _attach_render_groups(list(zip(cands, langs)), render_many, cfg.render_timeout_s)
-    for row, req, lang, cs in zip(rows, reqs, langs, cands):
-        yield _finish_row(row, req, lang, cs, gen, cfg, render_many)
+    _attach_render_groups(list(zip(cands, langs, checks)), render_many, cfg.render_timeout_s)
+    for row, req, lang, cs, ck in zip(rows, reqs, langs, cands, checks):
+        yield _finish_row(row, req, lang, cs, gen, cfg, render_many, ck)
 
 
 def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
@@ -184,10 +224,11 @@ def predict_row(row: dict[str, Any], gen: Any, cfg: GenerateConfig,
     """One prediction row: N samples, repairs while nothing renders, the best candidate kept."""
     lang = row.get("lang") or cfg.lang
     req = _request(row, lang, gen)
+    checks = request_checks_for(row, cfg)
     cands = [_candidate_dict(c, "sample") for c in gen.generate(
         req, n=cfg.n, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)]
-    _attach_render(cands, lang, render_many, cfg.render_timeout_s)
-    return _finish_row(row, req, lang, cands, gen, cfg, render_many)
+    _attach_render(cands, lang, render_many, cfg.render_timeout_s, checks)
+    return _finish_row(row, req, lang, cands, gen, cfg, render_many, checks)
 
 
 def generate_file(prompts: str | Path, out: str | Path, gen: Any, cfg: GenerateConfig,

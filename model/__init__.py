@@ -10,8 +10,9 @@ from model.errors import ModelError
 from model.extract import Extraction, extract_code
 from model.loader import load
 from model.presets import DEFAULT_PRESET, PRESETS, GenSettings, Preset
-from model.prompts import (Request, Turn, build_messages, format_answer, repair_request, summarize_history,
-                           system_prompt)
+from model.prompts import (Request, Turn, build_messages, format_answer, mismatch_request, repair_request,
+                           summarize_history, system_prompt)
+from model.request_checks import derive_checks
 from model.types import Candidate, StreamChunk
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
     "StreamChunk",
     "Turn",
     "build_messages",
+    "derive_checks",
     "extract_code",
     "format_answer",
     "load",
+    "mismatch_request",
     "repair_request",
     "summarize_history",
     "system_prompt",

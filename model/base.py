@@ -10,7 +10,7 @@ from typing import Any
 from model.errors import ModelError
 from model.extract import extract_code
 from model.presets import GenSettings
-from model.prompts import Request, build_messages, repair_request
+from model.prompts import Request, build_messages, mismatch_request, repair_request
 from model.types import Candidate, StreamChunk
 
 __all__ = ["Generator"]
@@ -104,6 +104,16 @@ class Generator(ABC):
                temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
         """Ask the model to fix a failing program, given the error and its line (stop_event ends it early)."""
         fix = repair_request(code, error, line, lang=lang, request=request)
+        return self.generate(fix, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
+                             stop_event=stop_event)
+
+    def repair_mismatch(self, code: str, reasons: list[str], lang: str = "p5", request: Request | None = None,
+                        n: int = 1, max_new_tokens: int | None = None, temperature: float | None = None,
+                        stop_event: threading.Event | None = None) -> list[Candidate]:
+        """Ask the model to fix a program that renders but misses what was asked (reasons from request checks)."""
+        if not reasons:
+            raise ModelError("repair_mismatch needs at least one reason the figure misses the request.")
+        fix = mismatch_request(code, reasons, lang=lang, request=request)
         return self.generate(fix, n=n, max_new_tokens=max_new_tokens, temperature=temperature,
                              stop_event=stop_event)
 

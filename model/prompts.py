@@ -23,6 +23,7 @@ __all__ = [
     "fence_tag",
     "format_answer",
     "is_japanese",
+    "mismatch_request",
     "repair_instruction",
     "repair_request",
     "summarize_history",
@@ -266,6 +267,21 @@ def repair_instruction(error: str | None, line: int | None, japanese: bool = Fal
         where_ja = f"{line}行目で" if line else ""
         return f"このコードは{where_ja}エラーになります: {error or '不明なエラー'}。エラーを直した完全なコードを返してください。"
     return f"The code fails{where}: {error or 'unknown error'}. Fix it and return the whole corrected program."
+
+
+def mismatch_request(code: str, reasons: list[str], lang: str = "p5", request: Request | None = None) -> Request:
+    """The request that asks to fix a program that renders but misses what was asked (reasons: failed checks)."""
+    from model.request_checks import mismatch_text
+
+    base = request or Request(instruction="", lang=lang)
+    ja = is_japanese(base.instruction)
+    asked = base.instruction.strip()
+    lead = (f"依頼: {asked}\n" if ja else f"The request was: {asked}\n") if asked else ""
+    return Request(
+        instruction=lead + mismatch_text(reasons, japanese=ja),
+        code=code, lang=lang, render_status="ok", sketch_text=base.sketch_text, images=list(base.images),
+        history=list(base.history), canvas=base.canvas,
+    )
 
 
 def repair_request(code: str, error: str | None, line: int | None = None, lang: str = "p5",
