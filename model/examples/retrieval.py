@@ -11,12 +11,15 @@ from functools import lru_cache
 
 from model.examples.library import Example, load_library
 
-__all__ = ["MIN_SCORE", "ExampleIndex", "default_index", "retrieve", "terms"]
+__all__ = ["MIN_SCORE", "SAME_KIND_RATIO", "ExampleIndex", "default_index", "retrieve", "terms"]
 
 # Below this BM25 score a match rests on a stray shared word or n-gram ("LSTM cell" -> a heatmap's cells): no
 # example is better than a misleading one. Measured on requests outside the benchmark (tests/test_model_examples.py):
 # right matches scored 7.8-17, stray ones 3-5.7.
 MIN_SCORE = 6.0
+# An example of the same kind (first tag) with labels in the request's language replaces a better-scoring one in
+# the other language when it scores at least this fraction of it: the model copies the example's label language.
+SAME_KIND_RATIO = 0.5
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 # Kana, kanji and full-width forms: runs of these are cut into character bigrams and trigrams.
@@ -85,14 +88,28 @@ class ExampleIndex:
         return out
 
     def search(self, query: str, k: int = 1, min_score: float = MIN_SCORE) -> list[Example]:
-        """The k best examples for the query, best first; ties prefer labels in the query's language."""
+        """The k best examples for the query, best first, preferring labels in the query's language within a kind."""
         if k <= 0 or not query.strip():
             return []
         ja = bool(_JA.search(query))
         scores = self.scores(query)
-        # A small bonus for examples whose figure labels are in the request's language breaks near-ties.
-        ranked = sorted(range(len(scores)), key=lambda i: -(scores[i] * (1.1 if self._is_ja(i) == ja else 1.0)))
-        return [self.examples[i] for i in ranked[:k] if scores[i] >= min_score]
+        ranked = [i for i in sorted(range(len(scores)), key=lambda i: -scores[i]) if scores[i] >= min_score]
+        out: list[int] = []
+        for i in ranked:
+            if len(out) == k:
+                break
+            if i in out:
+                continue
+            if self._is_ja(i) != ja:
+                kind = self.examples[i].tags[:1]
+                swap = next((j for j in ranked if j not in out and self._is_ja(j) == ja and kind
+                             and self.examples[j].tags[:1] == kind and scores[j] >= SAME_KIND_RATIO * scores[i]),
+                            None)
+                if swap is not None:
+                    out.append(swap)
+                    continue
+            out.append(i)
+        return [self.examples[i] for i in out]
 
     def _is_ja(self, i: int) -> bool:
         """True when the example's program writes Japanese labels."""
@@ -107,7 +124,7 @@ def default_index() -> ExampleIndex:
 
 def retrieve(request: object, k: int = 1) -> list[Example]:
     """The k worked examples closest to a request (a model.Request or its instruction text), best first."""
-    text = request if isinstance(request, str) else getattr(request, "instruction", "")
+    text = request if isinstance(request, str) else getattr(request, "instruction", None)
     if not isinstance(text, str):
-        raise TypeError("retrieve() takes a request or its instruction text")
+        raise TypeError(f"retrieve() takes a request or its instruction text, not {type(request).__name__}")
     return default_index().search(text, k)

@@ -24,11 +24,7 @@ function setup() {
 function draw() {
   background(255);
   textAlign(CENTER, CENTER);
-  WEIGHTS.forEach((row, r) => row.forEach((w, c) => {
-    stroke(255);
-    fill(lerpColor(color(245, 240, 255), color(84, 39, 143), w / 0.7));
-    rect(X0 + c * S, Y0 + r * S, S, S);
-  }));
+  WEIGHTS.forEach((row, r) => row.forEach((w, c) => cell(r, c, w)));
   noStroke();
   fill(0);
   textSize(16);
@@ -41,4 +37,11 @@ function draw() {
   text("クエリ", X0 - 66, Y0 + 2 * S);
   textSize(18);
   text("注意の重み", W / 2, 34);
+}
+
+// 重みが大きいほど濃い紫（最大 0.7 で最も濃い）
+function cell(r, c, w) {
+  stroke(255);
+  fill(lerpColor(color(245, 240, 255), color(84, 39, 143), w / 0.7));
+  rect(X0 + c * S, Y0 + r * S, S, S);
 }

@@ -1,6 +1,6 @@
 /* example
 {"tags": ["cycle", "water cycle", "circular", "loop", "stages", "arrows"],
- "caption_en": "The water cycle as four stages on a circle — Evaporation, Condensation, Precipitation, Collection — joined clockwise by curved arrows.",
+ "caption_en": "Four ovals spaced around a ring — Evaporation, Condensation, Precipitation, Collection — with curved arrowheads leading from one oval to the next.",
  "caption_ja": "水の循環を円周上の4段階で。Evaporation、Condensation、Precipitation、Collectionを時計回りの曲線矢印でつなぐ。",
  "checks": [{"type": "count", "select": {"kind": "ellipse"}, "min": 4},
             {"type": "text", "labels": ["Evaporation", "Condensation", "Precipitation", "Collection"]}]}

@@ -34,10 +34,12 @@ function draw() {
   textSize(15);
   text("x", px(LIM) + 14, py(0) + 5);
   text("y", px(0) + 6, py(LIM) - 14);
-  for (const [x, y, name] of POINTS) {
-    fill("#cb181d");
-    circle(px(x), py(y), 10);
-    fill(0);
-    text(name, px(x) + 8, py(y) - 8);
-  }
+  for (const [x, y, name] of POINTS) point2(x, y, name);
+}
+
+function point2(x, y, name) {
+  fill("#cb181d");
+  circle(px(x), py(y), 10);
+  fill(0);
+  text(name, px(x) + 8, py(y) - 8);
 }

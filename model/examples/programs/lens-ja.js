@@ -24,10 +24,7 @@ function draw() {
   ellipse(LENS_X, AXIS_Y, 34, 230);
   stroke("#ff8c00");
   strokeWeight(2);
-  for (const h of RAYS) {
-    line(20, AXIS_Y + h, LENS_X, AXIS_Y + h);
-    line(LENS_X, AXIS_Y + h, FOCUS_X, AXIS_Y);
-  }
+  for (const h of RAYS) ray(h);
   strokeWeight(1);
   noStroke();
   fill(0);
@@ -37,4 +34,10 @@ function draw() {
   text("凸レンズ", LENS_X, AXIS_Y - 135);
   text("焦点", FOCUS_X, AXIS_Y + 20);
   text("光軸", 370, AXIS_Y - 14);
+}
+
+// 光軸から高さ h の平行光線: レンズまで直進し、そこから焦点へ
+function ray(h) {
+  line(20, AXIS_Y + h, LENS_X, AXIS_Y + h);
+  line(LENS_X, AXIS_Y + h, FOCUS_X, AXIS_Y);
 }

@@ -24,13 +24,7 @@ function draw() {
   strokeWeight(1);
   textAlign(CENTER, TOP);
   textSize(14);
-  for (let v = MIN; v <= MAX; v++) {
-    stroke(0);
-    line(px(v), Y - 7, px(v), Y + 7);
-    noStroke();
-    fill(0);
-    text(v, px(v), Y + 12);
-  }
+  for (let v = MIN; v <= MAX; v++) tick(v);
   stroke("#2171b5");
   strokeWeight(4);
   line(px(BOUND), Y - 40, px(MAX) + 25, Y - 40);
@@ -45,4 +39,12 @@ function draw() {
   fill(0);
   textSize(17);
   text("x > 1 の範囲", px(2.5), Y - 80);
+}
+
+function tick(v) {
+  stroke(0);
+  line(px(v), Y - 7, px(v), Y + 7);
+  noStroke();
+  fill(0);
+  text(v, px(v), Y + 12);
 }

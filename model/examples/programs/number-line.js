@@ -29,13 +29,15 @@ function draw() {
   strokeWeight(1);
   textAlign(CENTER, TOP);
   textSize(13);
-  for (let v = MIN; v <= MAX; v++) {
-    stroke(0);
-    line(px(v), Y - 8, px(v), Y + 8);
-    noStroke();
-    fill(0);
-    text(v, px(v), Y + 14);
-  }
+  for (let v = MIN; v <= MAX; v++) tick(v);
   fill("#d94801");
   for (const v of POINTS) circle(px(v), Y, 14);
+}
+
+function tick(v) {
+  stroke(0);
+  line(px(v), Y - 8, px(v), Y + 8);
+  noStroke();
+  fill(0);
+  text(v, px(v), Y + 14);
 }

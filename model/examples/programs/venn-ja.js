@@ -20,11 +20,8 @@ function draw() {
   stroke(0);
   noFill();
   rect(20, 60, 360, 300);
-  stroke(40);
-  fill(255, 200, 120, 140);
-  circle(W / 2 - GAP / 2, 215, D);
-  fill(150, 200, 255, 140);
-  circle(W / 2 + GAP / 2, 215, D);
+  setCircle(W / 2 - GAP / 2, color(255, 200, 120, 140));
+  setCircle(W / 2 + GAP / 2, color(150, 200, 255, 140));
   noStroke();
   fill(0);
   textAlign(CENTER, CENTER);
@@ -33,4 +30,11 @@ function draw() {
   text("犬を飼う", W / 2 - GAP / 2 - 45, 215);
   text("猫を飼う", W / 2 + GAP / 2 + 45, 215);
   text("両方", W / 2, 215);
+}
+
+// 半透明の塗りで重なりが見えるようにする
+function setCircle(x, c) {
+  stroke(40);
+  fill(c);
+  circle(x, 215, D);
 }

@@ -17,11 +17,8 @@ function setup() {
 
 function draw() {
   background(255);
-  stroke(40);
-  fill(66, 133, 244, 110);
-  circle(W / 2 - SHIFT, H / 2, D);
-  fill(234, 67, 53, 110);
-  circle(W / 2 + SHIFT, H / 2, D);
+  setCircle(W / 2 - SHIFT, color(66, 133, 244, 110));
+  setCircle(W / 2 + SHIFT, color(234, 67, 53, 110));
   noStroke();
   fill(0);
   textAlign(CENTER, CENTER);
@@ -30,4 +27,11 @@ function draw() {
   text("B", W / 2 + SHIFT + 50, H / 2);
   textSize(16);
   text("A ∩ B", W / 2, H / 2);
+}
+
+// Translucent fills let the overlap show both colours.
+function setCircle(x, c) {
+  stroke(40);
+  fill(c);
+  circle(x, H / 2, D);
 }
