@@ -27,6 +27,9 @@ __all__ = ["build_ui", "launch_kwargs", "p5_path", "CSS", "theme", "emoji_font_c
 
 log = logging.getLogger(__name__)
 
+# Smallest interval between two streamed code updates of one turn (the final code always follows).
+STREAM_EVERY_S = 0.25
+
 ROOT = Path(__file__).resolve().parent.parent
 CSS = """
 .preview-console { font: 12px monospace; min-height: 1.2em; color: #555; }
@@ -312,9 +315,15 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             sessions.begin_turn(session)
             try:
                 head = session.tree.head
+                last_stream = 0.0
                 for up in updates:
                     if up.kind == "stream":
-                        yield stream_view(session, up.text)
+                        # At most STREAM_EVERY_S apart: an endpoint sends a chunk per token, and 16 streams of
+                        # per-token updates kept the server busy serialising outputs instead of serving users.
+                        now = time.monotonic()
+                        if now - last_stream >= STREAM_EVERY_S:
+                            last_stream = now
+                            yield stream_view(session, up.text)
                     else:
                         yield view(session, editor_too=session.tree.head != head)
                         head = session.tree.head

@@ -274,3 +274,112 @@ def test_embedded_model_end_to_end(browser):
         ctx.close()
     finally:
         demo.close()
+
+
+# Sessions: reload, reopen, share links, export and import
+
+def _sessions_tab(pg) -> None:
+    _tab(pg, "Sessions")
+
+
+def test_reload_restores_chat_revisions_head_and_settings(page):
+    _tab(page, "Settings")
+    page.locator("#repair-limit input[type=number]").fill("4")
+    page.locator("#repair-limit input[type=number]").press("Enter")
+    page.wait_for_timeout(500)
+    _ask(page, "Draw a 3-layer MLP")
+    _canvas_stats(page)
+    _ask(page, "make the nodes red")
+    _wait_revisions(page, 2)
+    page.locator("#rev-pick input").click()
+    page.locator("#rev-pick li[role=option][aria-label^=\"r1 \"]").click()
+    page.click("#restore")
+    page.wait_for_function("!document.querySelector('iframe.figure-preview')?.srcdoc.includes(\"fill('red')\")",
+                           timeout=LONG)
+    page.reload()
+    page.wait_for_selector("#prompt textarea", timeout=LONG)
+    page.wait_for_function("/Restored r1/.test(document.querySelector('#chat')?.innerText || '')", timeout=LONG)
+    assert "make the nodes red" in page.inner_text("#chat")
+    _wait_revisions(page, 2)
+    tree = page.input_value("#rev-tree textarea")
+    assert "▶ r1" in tree and "r2 ← r1" in tree  # head and both revisions came back
+    assert "fill(200)" in _preview_code(page) and _canvas_stats(page)["ink"] > 1000
+    _tab(page, "Settings")
+    assert page.locator("#repair-limit input[type=number]").input_value() == "4"
+    # a new session, then the old one reopened from the list
+    _sessions_tab(page)
+    page.click("#new-session")
+    page.wait_for_function("!/make the nodes red/.test(document.querySelector('#chat')?.innerText || '')",
+                           timeout=LONG)
+    page.locator("#session-pick input").click()
+    page.locator("#session-pick li[role=option]", has_text="Draw a 3-layer MLP").first.click()
+    page.click("#open-session")
+    page.wait_for_function("/make the nodes red/.test(document.querySelector('#chat')?.innerText || '')",
+                           timeout=LONG)
+    _shot(page, "08_reload_restored")
+
+
+def test_share_link_opens_the_revision_in_another_browser(page, browser):
+    _ask(page, "Draw a 3-layer MLP")
+    _canvas_stats(page)
+    _sessions_tab(page)
+    page.click("#share-btn")
+    page.wait_for_function("/\\?rev=/.test(document.querySelector('#share-link textarea')?.value || '')",
+                           timeout=LONG)
+    link = page.input_value("#share-link textarea")
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        pg = other.new_page()
+        pg.goto(link)
+        pg.wait_for_function("/Shared revision r1/.test(document.querySelector('#chat')?.innerText || '')",
+                             timeout=LONG)
+        assert "createCanvas(400, 300)" in pg.inner_text("#code")
+        stats = _canvas_stats(pg)
+        assert stats["w"] == 400 and stats["ink"] > 1000 and stats["sandboxed"]
+        _shot(pg, "09_shared_revision")
+        # the viewer's own turn goes into its own session; the owner's session is untouched
+        _ask(pg, "make the nodes red")
+        _wait_revisions(pg, 2)
+    finally:
+        other.close()
+    page.reload()
+    page.wait_for_selector("#prompt textarea", timeout=LONG)
+    _wait_revisions(page, 1)
+    assert "r2" not in page.input_value("#rev-tree textarea")
+
+
+def test_export_then_import_session_in_another_browser(page, browser, tmp_path):
+    _ask(page, "Draw a 3-layer MLP")
+    _canvas_stats(page)
+    _ask(page, "make the nodes red")
+    _wait_revisions(page, 2)
+    _sessions_tab(page)
+    page.click("#export-session")
+    link = page.locator("#session-file a[download$='.json']")
+    link.wait_for(timeout=LONG)
+    with page.expect_download(timeout=LONG) as info:
+        link.click()
+    path = tmp_path / "session.json"
+    info.value.save_as(path)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        pg = other.new_page()
+        pg.goto(page.url.split("?")[0])
+        pg.wait_for_selector("#prompt textarea", timeout=LONG)
+        _sessions_tab(pg)
+        pg.set_input_files("#import-session input[type=file]", str(path))
+        pg.wait_for_function("/Imported a session with 2 revision/.test("
+                             "document.querySelector('#chat')?.innerText || '')", timeout=LONG)
+        _wait_revisions(pg, 2)
+        assert "fill('red')" in _preview_code(pg) and _canvas_stats(pg)["red"] > 500
+        # a damaged file is refused with a reason, and the session stays as it was
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"format": "figure-assistant-session", "version": 1, "revisions": [{"id": 1}]}')
+        _sessions_tab(pg)
+        pg.set_input_files("#import-session input[type=file]", str(bad))
+        pg.wait_for_function("/Could not import bad.json/.test(document.querySelector('#chat')?.innerText || '')",
+                             timeout=LONG)
+        _wait_revisions(pg, 2)
+        _shot(pg, "10_imported_session")
+    finally:
+        other.close()
