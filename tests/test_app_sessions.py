@@ -506,3 +506,24 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_shown(tmp_path):
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(30)
         ep.stop()
+
+
+def test_default_concurrency_follows_the_backend(tmp_path):
+    from app.__main__ import ENDPOINT_CONCURRENCY, default_concurrency, parse_args
+
+    assert default_concurrency(None) == 1 and default_concurrency("qwen2.5-coder-3b") == 1
+    assert default_concurrency("http://gpu-host:8000/v1") == ENDPOINT_CONCURRENCY > 1
+    args = parse_args(["--data-dir", str(tmp_path), "--expire-days", "0", "--max-message-chars", "500"])
+    assert args.concurrency is None and args.data_dir == str(tmp_path) and args.max_message_chars == 500
+    assert parse_args(["--concurrency", "3"]).concurrency == 3
+
+
+def test_default_data_dir(monkeypatch, tmp_path):
+    from app.store import default_data_dir
+
+    monkeypatch.delenv("FIGURE_ASSISTANT_DATA", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_data_dir() == tmp_path / "figure-assistant"
+    monkeypatch.setenv("FIGURE_ASSISTANT_DATA", str(tmp_path / "x"))
+    assert default_data_dir() == tmp_path / "x"
