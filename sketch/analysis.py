@@ -11,7 +11,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .classify import ClassifyConfig, classify_mask
-from .describe import describe_annotations, describe_layout
+from .describe import describe_annotations, describe_diagram, describe_layout
+from .diagram import Diagram, DiagramConfig, decompose, structure
 from .extract import ExtractConfig, segment, split_attached
 from .ground import GroundConfig, ground
 from .inputs import InputLimits, Strokes, read_strokes
@@ -30,6 +31,7 @@ class AnalyzeConfig:
     extract: ExtractConfig = ExtractConfig()
     classify: ClassifyConfig = ClassifyConfig()
     ground: GroundConfig = GroundConfig()
+    diagram: DiagramConfig = DiagramConfig()
     pad_margin: float = 0.08          # blank pads: margin around the content after normalising, share of the canvas
 
 
@@ -61,9 +63,14 @@ class SketchAnalysis:
     _strokes: Strokes | None = field(default=None, repr=False)
     _mapping: _Mapping | None = field(default=None, repr=False)
     _overlay: bytes | None = field(default=None, repr=False)
+    diagram: Diagram | None = field(default=None, repr=False)   # blank pads: primitives, connections (analysis px)
+    structure: dict[str, Any] = field(default_factory=dict)    # blank pads: layers, tree, chain, bars, …
 
     def describe(self) -> str:
         """The precise text put into the model request."""
+        if self.blank_pad and self.diagram is not None:
+            return describe_diagram(self.groups, self.structure, self.diagram.connections, self.diagram.inside,
+                                    self.figure_size)
         if self.blank_pad:
             return describe_layout(self.groups, self.figure_size)
         return describe_annotations(self.groups, self.figure_size, self.has_trace)
@@ -143,6 +150,8 @@ def analyze(value: Any, figure_size: tuple[int, int] | None = None, trace: Seque
     if fw <= 0 or fh <= 0 or fw > config.limits.max_side or fh > config.limits.max_side:
         raise SketchError(f"Invalid figure size {fw}×{fh}.")
     blobs, f = segment(strokes, config.extract)
+    if blank_pad:
+        return _analyze_diagram(strokes, blobs, f, (fw, fh), config, t0)
     long_side = max(strokes.alpha.shape) / f
     letter_side = config.extract.letter_side_frac * long_side
     # Text marks are letters, never split; anything else may be a loop with strokes attached to it.
@@ -175,3 +184,45 @@ def analyze(value: Any, figure_size: tuple[int, int] | None = None, trace: Seque
     log.debug("sketch: %d groups in %.1f ms (%s)", len(groups), ms, strokes.source)
     return SketchAnalysis(groups, (fw, fh), strokes.size, blank_pad, strokes.source, bool(trace), ms,
                           _strokes=strokes, _mapping=mp)
+
+
+def _analyze_diagram(strokes: Strokes, blobs: list[Any], f: int, figure_size: tuple[int, int], config: AnalyzeConfig,
+                     t0: float) -> SketchAnalysis:
+    """A blank pad: all ink taken apart as one connected diagram (shapes, connectors, axes, text, curves)."""
+    oy, ox = min(b.y0 for b in blobs), min(b.x0 for b in blobs)
+    H = max(b.y0 + b.mask.shape[0] for b in blobs) - oy
+    W = max(b.x0 + b.mask.shape[1] for b in blobs) - ox
+    ink = np.zeros((H, W), bool)
+    owner = np.full((H, W), -1, np.int32)
+    for k, b in enumerate(blobs):
+        sl = (slice(b.y0 - oy, b.y0 - oy + b.mask.shape[0]), slice(b.x0 - ox, b.x0 - ox + b.mask.shape[1]))
+        ink[sl] |= b.mask
+        owner[sl][b.mask] = k
+    dg = decompose(ink, config.diagram)
+    dg.origin, dg.factor = (float(ox), float(oy)), f
+    content = (ox * f, oy * f, (ox + W) * f, (oy + H) * f)
+    mp = _mapping(strokes, figure_size, True, content, config.pad_margin)
+    scale = float(np.sqrt(mp.sx * mp.sy))
+
+    def fig(p: tuple[float, float]) -> tuple[float, float]:
+        return mp((p[0] + ox) * f + (f - 1) / 2, (p[1] + oy) * f + (f - 1) / 2)
+    groups: list[StrokeGroup] = []
+    for i, p in enumerate(dg.primitives):
+        x0, y0 = fig((p.bbox[0], p.bbox[1]))
+        x1, y1 = fig((p.bbox[2], p.bbox[3]))
+        # Colour: the stroke group most of the primitive's points fall on.
+        votes = [owner[min(max(int(y), 0), H - 1), min(max(int(x), 0), W - 1)] for x, y in p.points]
+        votes = [v for v in votes if v >= 0]
+        colour = blobs[max(set(votes), key=votes.count)].colour if votes else blobs[0].colour
+        groups.append(StrokeGroup(kind=p.kind, bbox=(x0, y0, x1, y1), points=[fig(q) for q in p.points],
+                                  color=_hex(colour), stroke_width=float(dg.width * f * scale), order=i,
+                                  tail=None if p.tail is None else fig(p.tail),
+                                  head=None if p.head is None else fig(p.head)))
+    st = structure(dg)
+    st["n_connections"] = len(dg.connections)
+    if "axes_origin" in st:
+        st["axes_origin_fig"] = fig(st["axes_origin"])
+    ms = (time.perf_counter() - t0) * 1000
+    log.debug("sketch: diagram of %d primitives, %d connections in %.1f ms", len(groups), len(dg.connections), ms)
+    return SketchAnalysis(groups, figure_size, strokes.size, True, strokes.source, False, ms,
+                          _strokes=strokes, _mapping=mp, diagram=dg, structure=st)

@@ -6,7 +6,8 @@ from typing import Any, Sequence
 
 from .types import StrokeGroup
 
-__all__ = ["line_ranges", "call_snippet", "target_phrase", "describe_annotations", "describe_layout", "colour_name"]
+__all__ = ["line_ranges", "call_snippet", "target_phrase", "describe_annotations", "describe_layout", "colour_name",
+           "describe_diagram"]
 
 _NOUNS = {"circle": "circle", "ellipse": "ellipse", "rect": "rectangle", "square": "square", "line": "line segment",
           "triangle": "triangle", "quad": "shape", "arc": "arc", "point": "point", "text": "text", "image": "image",
@@ -180,4 +181,127 @@ def describe_layout(groups: Sequence[StrokeGroup], figure_size: tuple[int, int])
             if inside:
                 s += f", inside {names[groups[inside[-1]].kind]} {inside[-1] + 1}"
         lines.append(f"{i + 1}. {s} [{col}].")
+    return "\n".join(lines)
+
+
+_COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("x", "s")) else "s")
+
+
+def _shape_noun(groups: Sequence[StrokeGroup], ids: Sequence[int]) -> str:
+    """'circle', 'box' or 'shape' for a set of shapes."""
+    kinds = {groups[i].kind for i in ids}
+    return "circle" if kinds == {"circle"} else "box" if kinds == {"rectangle"} else "shape"
+
+
+def _curve_phrase(g: StrokeGroup) -> str:
+    """Where a free curve goes: its ends and a few points between."""
+    pts = g.points
+    if len(pts) > 5:
+        pts = [pts[int(round(k * (len(pts) - 1) / 4))] for k in range(5)]
+    return "a curve through " + ", ".join(_pt(p) for p in pts)
+
+
+def _summary(groups: Sequence[StrokeGroup], st: dict[str, Any]) -> str:
+    """One sentence saying what the diagram is, as a person would."""
+    shapes = [i for i, g in enumerate(groups) if g.kind in ("circle", "rectangle")]
+    conn_kind = {g.kind for g in groups if g.kind in ("line", "arrow")}
+    joined = "an arrow" if conn_kind == {"arrow"} else "a line" if conn_kind == {"line"} else "a line or arrow"
+    if st.get("axes"):
+        ox, oy = st["axes_origin_fig"]
+        s = f"x and y axes (origin at ({int(round(ox))}, {int(round(oy))}))"
+        if st["bars"]:
+            hs = ", ".join(f"{h:.2f}" for h in st["bar_heights"])
+            s += f" with {_plural(st['bars'], 'bar')} of heights {hs} (share of the y axis, left to right)"
+        curves = [g for g in groups if g.kind == "freehand"]
+        if curves:
+            s += (" and " if st["bars"] else " with ") + _plural(len(curves), "curve") + ": " + \
+                "; ".join(_curve_phrase(g) for g in curves)
+        return s
+    if "layers" in st:
+        cols = st["columns"]
+        noun = _shape_noun(groups, shapes)
+        by = joined.replace("a line or arrow", "a line")
+        if len(cols) == 2:
+            s = (f"a diagram of {_plural(len(shapes), noun)} in 2 columns ({len(cols[0])} left, {len(cols[1])} right)")
+            if st.get("fully_connected"):
+                s += f"; each left {noun} is joined by {by} to each right {noun}"
+        else:
+            sizes = ", ".join(str(len(c)) for c in cols)
+            s = f"a layered diagram of {_plural(len(shapes), noun)} in {len(cols)} columns of {sizes} from left to right"
+            if st.get("fully_connected"):
+                s += f"; each {noun} is joined by {by} to each {noun} in the next column"
+        return s + " (a fully connected network)" if st.get("fully_connected") else s
+    if "chain" in st:
+        ch = st["chain"]
+        noun = _shape_noun(groups, shapes)
+        way = {"down": "top to bottom", "up": "bottom to top", "right": "left to right", "left": "right to left"}
+        d = ch["direction"]
+        adj = {"down": "downward", "up": "upward", "right": "rightward", "left": "leftward"}[d]
+        link = f"joined by {adj} arrows" if ch["arrows"] == "forward" else "joined by lines" \
+            if ch["arrows"] == "none" else "joined by lines and arrows"
+        s = f"{_plural(len(ch['order']), noun)} {way[d]} {link}"
+        if "feedback" in ch:
+            a, b = ch["feedback"]
+            s += f", and a connection back from {noun} {a + 1} to {noun} {b + 1}"
+        return s
+    if "tree" in st:
+        t = st["tree"]
+        noun = _shape_noun(groups, shapes)
+        levels = ", ".join(str(x) for x in t["levels"])
+        return (f"a tree of {_plural(t['nodes'], noun)} in {len(t['levels'])} levels ({levels} from the top), "
+                f"each joined by {joined} to its parent above")
+    if "venn" in st:
+        return f"{_plural(st['venn'], 'overlapping circle')} (a Venn diagram)"
+    if shapes:
+        n_conn = int(st.get("n_connections", 0))
+        return f"a diagram of {_plural(len(shapes), _shape_noun(groups, shapes))}" + \
+            (f" with {n_conn} connections" if n_conn else "")
+    kinds = sorted({g.kind for g in groups})
+    return "a drawing of " + ", ".join(kinds)
+
+
+def describe_diagram(groups: Sequence[StrokeGroup], st: dict[str, Any], connections: Sequence[Any],
+                     inside: Sequence[tuple[int, int]], figure_size: tuple[int, int]) -> str:
+    """A blank-pad sketch as a diagram: one summary sentence, the parts (numbered) and their connections."""
+    w, h = figure_size
+    names = {"circle": "circle", "rectangle": "box", "line": "line", "arrow": "arrow", "axes": "x and y axes",
+             "text_mark": "handwritten label (content not read)", "freehand": "free curve"}
+    label_of = {i: o for i, o in inside if groups[i].kind == "text_mark"}
+    labels: dict[int, list[int]] = {}
+    for i, o in label_of.items():
+        labels.setdefault(o, []).append(i)
+    head = (f"The user sketched a figure on a blank pad; normalised to the {w}×{h} canvas (origin top-left) it is "
+            f"{_summary(groups, st)}.")
+    lines = [head, "Parts:"]
+    for i, g in enumerate(groups):
+        x0, y0, x1, y1 = g.bbox
+        if g.kind in ("circle", "rectangle"):
+            noun = "circle" if g.kind == "circle" and 0.83 <= (x1 - x0) / max(y1 - y0, 1) <= 1.2 else \
+                "ellipse" if g.kind == "circle" else "box"
+            s = f"{noun} centred at {_pt(g.center)}, {int(x1 - x0)}×{int(y1 - y0)} px"
+            if i in labels:
+                s += f", with a handwritten label inside ({', '.join(str(j + 1) for j in labels[i])})"
+        elif g.kind in ("line", "arrow"):
+            s = f"{names[g.kind]} from {_pt(g.tail)} to {_pt(g.head)}"
+            if len(g.points) > 2 and g.kind == "line":
+                s = "polyline through " + ", ".join(_pt(p) for p in g.points)
+        elif g.kind == "axes":
+            s = f"x and y axes, box ({int(x0)}, {int(y0)})–({int(x1)}, {int(y1)})"
+        elif g.kind == "freehand":
+            s = _curve_phrase(g)
+        else:
+            s = f"{names[g.kind]} at {_pt(g.center)}"
+            if i in label_of:
+                s += f", inside part {label_of[i] + 1}"
+        lines.append(f"{i + 1}. {s}.")
+    if connections:
+        lines.append("Connections:")
+        for c in connections:
+            how = "arrow" if c.directed else groups[c.via].kind
+            arrow = "→" if c.directed else "—"
+            lines.append(f"- part {c.a + 1} {arrow} part {c.b + 1} ({how}, part {c.via + 1})")
     return "\n".join(lines)

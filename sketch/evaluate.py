@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import statistics
 import time
@@ -18,10 +19,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .analysis import SketchAnalysis, analyze
-from .synth import SynthConfig, SynthSketch, TruthGroup, make_sketch
+from .synth import (DIAGRAM_FAMILIES, DiagramSketch, DiagramSynthConfig, SynthConfig, SynthSketch, TruthGroup,
+                    make_diagram, make_sketch)
 from .types import KINDS, StrokeGroup
 
-__all__ = ["match_groups", "SketchScore", "Evaluation", "render_figures", "main"]
+__all__ = ["match_groups", "SketchScore", "Evaluation", "render_figures", "score_diagram", "evaluate_diagrams", "main"]
 
 log = logging.getLogger("sketch.evaluate")
 
@@ -194,10 +196,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timing", type=int, default=0, metavar="N",
                     help="also time N sketches at pad scales 1×, 2×, 3× of the figure and print the ratios")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--diagrams", type=int, default=0, metavar="N",
+                    help="evaluate N connected diagrams on a blank pad instead of marks over figures")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
     log.info("config: %s", vars(args))
     from tqdm import tqdm
+
+    if args.diagrams:
+        rep = evaluate_diagrams(args.diagrams, args.seed, args.failures, args.max_failures)
+        print(f"diagrams: {rep['sketches']}  exact primitive counts: {rep['counts_exact']:.3f}  "
+              f"connections: {rep['connections']}  structure: {rep['structure']:.3f}")
+        print("exact count per kind: " + ", ".join(f"{k} {v:.3f}" for k, v in rep["counts_exact_per_kind"].items()))
+        for f, r in rep["per_family"].items():
+            print(f"  {f:14s} n={r['n']:3d} counts {r['counts_exact']:.3f}  conn F1 {r['connections_f1']:.3f}  "
+                  f"structure {r['structure']:.3f}")
+        print(f"CPU ms at 800 px: {rep['cpu_ms_800px']}  wall ms: {rep['wall_ms']}")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(rep, indent=1, default=str))
+        return 0
 
     # Figures
     figs = render_figures()
@@ -256,6 +275,135 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rep, indent=1, default=str))
     return 0
+
+
+
+# Connected diagrams on a blank pad ---------------------------------------------------------------------------------
+
+def _structure_ok(d: DiagramSketch, st: dict[str, Any], conn_exact: bool) -> bool:
+    """Whether the analysis recovered the family's structure (layer sizes, node count, bar count, …)."""
+    t = d.structure
+    if d.family == "network":
+        return st.get("layers") == t["layers"]
+    if d.family == "tree":
+        return st.get("tree", {}).get("nodes") == t["nodes"] or (t["nodes"] >= 2 and st.get("chain") is not None
+                                                                  and len(st["chain"]["order"]) == t["nodes"]
+                                                                  and t["levels"] == [1] * len(t["levels"]))
+    if d.family in ("flowchart", "block_diagram"):
+        ch = st.get("chain")
+        if not ch or len(ch["order"]) != t["chain"] or ch["direction"] != t["direction"] or ch["arrows"] != "forward":
+            return False
+        return d.family == "flowchart" or ("feedback" in ch) == t["feedback"]
+    if d.family == "state_machine":
+        return st.get("shapes") == t["nodes"] and conn_exact
+    if d.family == "bar_chart":
+        return bool(st.get("axes")) and st.get("bars") == t["bars"]
+    if d.family == "function_plot":
+        return bool(st.get("axes")) and st.get("curves") == t["curves"]
+    if d.family == "venn":
+        return st.get("venn") == t["circles"]
+    raise ValueError(f"unknown family {d.family}")
+
+
+@dataclass
+class DiagramScore:
+    """Counts from one diagram sketch."""
+
+    family: str
+    counts_exact: bool
+    kind_exact: dict[str, bool]
+    tp: int
+    fp: int
+    fn: int
+    structure_ok: bool
+
+
+def score_diagram(d: DiagramSketch, a: SketchAnalysis) -> DiagramScore:
+    """Compare a blank-pad analysis with the diagram's ground truth."""
+    from .diagram import DIAGRAM_KINDS
+    dg = a.diagram
+    assert dg is not None, "a blank-pad analysis carries its diagram"
+    got = dg.counts()
+    kind_exact = {k: got.get(k, 0) == d.counts.get(k, 0) for k in DIAGRAM_KINDS}
+    # Shapes matched to truth by centre distance (pad pixels), nearest first.
+    truth_c = [s["center"] for s in d.shapes]
+    truth_r = [0.5 * max(s["bbox"][2] - s["bbox"][0], s["bbox"][3] - s["bbox"][1]) for s in d.shapes]
+    pred = dg.shapes
+    pc = {i: dg.to_pad(dg.primitives[i].center) for i in pred}
+    cand = sorted((math.dist(pc[i], truth_c[t]), i, t) for i in pred for t in range(len(truth_c))
+                  if math.dist(pc[i], truth_c[t]) <= 0.6 * truth_r[t] + 6)
+    m: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, t in cand:
+        if i in m or t in used:
+            continue
+        m[i] = t
+        used.add(t)
+
+    def norm(a_: int, b_: int, directed: bool) -> tuple[int, int, bool]:
+        return (a_, b_, True) if directed else (min(a_, b_), max(a_, b_), False)
+    truth = Counter(norm(a_, b_, dd) for a_, b_, dd in d.connections)
+    predc = Counter(norm(m[c.a], m[c.b], c.directed) if c.a in m and c.b in m else (-1, -1, c.directed)
+                    for c in dg.connections)
+    tp = sum((truth & predc).values())
+    fp = sum(predc.values()) - tp
+    fn = sum(truth.values()) - tp
+    return DiagramScore(d.family, all(kind_exact.values()), kind_exact, tp, fp, fn,
+                        _structure_ok(d, a.structure, fp == 0 and fn == 0))
+
+
+def evaluate_diagrams(n: int, seed: int, failures: Path | None = None, max_failures: int = 24,
+                      cfg: DiagramSynthConfig = DiagramSynthConfig()) -> dict[str, Any]:
+    """Analyse n synthetic diagrams (families cycled) and report counts, connections, structure and CPU time."""
+    from tqdm import tqdm
+    rng = np.random.default_rng(seed)
+    scores: list[DiagramScore] = []
+    cpu_800: list[float] = []
+    wall: list[float] = []
+    fails: list[dict[str, Any]] = []
+    for i in tqdm(range(n), desc="diagrams", unit="sketch"):
+        fam = DIAGRAM_FAMILIES[i % len(DIAGRAM_FAMILIES)]
+        d = make_diagram(rng, fam, cfg)
+        t0, c0 = time.perf_counter(), time.process_time()
+        a = analyze(d.value, figure_size=(400, 400), blank_pad=True)
+        ms, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        wall.append(ms)
+        if max(d.pad_size) >= 760:
+            cpu_800.append(cpu)
+        sc = score_diagram(d, a)
+        scores.append(sc)
+        if not (sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok):
+            got = a.diagram.counts() if a.diagram else {}
+            fails.append({"i": i, "family": fam, "truth": {k: v for k, v in d.counts.items() if v},
+                          "pred": {k: v for k, v in got.items() if v}, "fp": sc.fp, "fn": sc.fn,
+                          "structure": d.structure, "structure_ok": sc.structure_ok})
+            if failures is not None and len(fails) <= max_failures:
+                failures.mkdir(parents=True, exist_ok=True)
+                a.overlay_image.save(failures / f"diagram_{i:04d}_{fam}.png")
+    fams = sorted({s.family for s in scores})
+
+    def rate(xs: list[bool]) -> float:
+        return round(sum(xs) / max(1, len(xs)), 4)
+    from .diagram import DIAGRAM_KINDS
+    rep: dict[str, Any] = {
+        "sketches": len(scores),
+        "counts_exact": rate([s.counts_exact for s in scores]),
+        "counts_exact_per_kind": {k: rate([s.kind_exact[k] for s in scores]) for k in DIAGRAM_KINDS},
+        "connections": _prf(sum(s.tp for s in scores), sum(s.fp for s in scores), sum(s.fn for s in scores)),
+        "structure": rate([s.structure_ok for s in scores]),
+        "per_family": {f: {"n": sum(s.family == f for s in scores),
+                           "counts_exact": rate([s.counts_exact for s in scores if s.family == f]),
+                           "connections_f1": _prf(sum(s.tp for s in scores if s.family == f),
+                                                  sum(s.fp for s in scores if s.family == f),
+                                                  sum(s.fn for s in scores if s.family == f))["f1"],
+                           "structure": rate([s.structure_ok for s in scores if s.family == f])} for f in fams},
+        "cpu_ms_800px": {"n": len(cpu_800), "median": round(statistics.median(cpu_800), 1) if cpu_800 else None,
+                         "p95": round(float(np.percentile(cpu_800, 95)), 1) if cpu_800 else None,
+                         "max": round(max(cpu_800), 1) if cpu_800 else None},
+        "wall_ms": {"median": round(statistics.median(wall), 1), "p95": round(float(np.percentile(wall, 95)), 1)},
+        "failures": fails,
+    }
+    return rep
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from .ground import (GroundConfig, calls_at_point, calls_covered, calls_enclosed
                      usable_calls)
 from .types import KINDS, BBox, Point
 
-__all__ = ["SynthConfig", "TruthGroup", "SynthSketch", "make_sketch", "PALETTE"]
+__all__ = ["SynthConfig", "TruthGroup", "SynthSketch", "make_sketch", "PALETTE", "DIAGRAM_FAMILIES", "DiagramSynthConfig",
+           "DiagramSketch", "make_diagram"]
 
 PALETTE = {"red": (225, 35, 35), "blue": (35, 80, 230), "green": (20, 150, 60), "orange": (245, 130, 10),
            "magenta": (210, 40, 190), "black": (20, 20, 20), "purple": (120, 50, 180)}
@@ -422,3 +423,415 @@ def make_sketch(background: Any, trace: Sequence[Any], rng: np.random.Generator,
              "layers": [] if composite_only else [layer_np],
              "composite": np.asarray(comp).copy()}
     return SynthSketch(value, groups, size, pad)
+
+
+# Connected diagrams on a blank pad ---------------------------------------------------------------------------------
+
+DIAGRAM_FAMILIES = ("network", "tree", "flowchart", "state_machine", "bar_chart", "function_plot", "venn",
+                    "block_diagram")
+
+
+@dataclass(frozen=True)
+class DiagramSynthConfig:
+    """How synthetic hand-drawn diagrams are drawn (pad pixels)."""
+
+    pad_sizes: tuple[tuple[int, int], ...] = ((800, 800), (800, 600), (640, 640), (900, 700))
+    width: tuple[float, float] = (2.5, 7.0)       # brush width range
+    width_spread: float = 0.2                     # each stroke's width differs from the sketch's by up to ±20 %
+    jitter: float = 0.012                         # low-frequency wobble, share of a stroke's size
+    open_prob: float = 0.35                       # outlines left with a gap (else closed with an overshoot)
+    end_gap: tuple[float, float] = (-0.25, 0.15)  # connector ends stop short (−) or overshoot (+), × node radius
+    label_prob: float = 0.4                       # shapes get a handwritten label inside
+    flat_prob: float = 0.3                        # a flat image (an attached scan) instead of an editor value
+    supersample: int = 2
+
+
+@dataclass
+class DiagramSketch:
+    """One synthetic diagram: the pad value and its ground truth (pad pixels)."""
+
+    family: str
+    value: Any                                     # editor-like dict or an H×W×3 image
+    pad_size: tuple[int, int]
+    shapes: list[dict[str, Any]]                   # {"kind", "center", "bbox"} of circles and boxes, in order
+    counts: dict[str, int]                         # primitives of each kind (sketch.diagram.DIAGRAM_KINDS)
+    connections: list[tuple[int, int, bool]]       # (shape a, shape b, directed a → b)
+    structure: dict[str, Any]                      # family-specific: layers, nodes, bars, …
+
+
+class _Pen:
+    """Collects hand-drawn strokes of one sketch and the primitive counts."""
+
+    def __init__(self, rng: np.random.Generator, cfg: DiagramSynthConfig, size: tuple[int, int]):
+        self.rng, self.cfg, self.size = rng, cfg, size
+        self.width = rng.uniform(*cfg.width)
+        self.strokes: list[tuple[np.ndarray, float]] = []
+        self.counts = {k: 0 for k in ("circle", "rectangle", "line", "arrow", "axes", "text_mark", "freehand")}
+        self.shapes: list[dict[str, Any]] = []
+        self.unit = min(size)
+
+    def stroke(self, pts: Any, wobble: bool = True) -> None:
+        p = np.asarray(pts, float)
+        if wobble:
+            amp = self.cfg.jitter * max(float(np.ptp(p, axis=0).max()), 20.0)
+            p = _wobble(p, amp, self.rng)
+        w = self.width * (1 + self.rng.uniform(-self.cfg.width_spread, self.cfg.width_spread))
+        self.strokes.append((p, w))
+
+    def circle(self, cx: float, cy: float, r: float, label: bool = True) -> int:
+        rng = self.rng
+        a, b = r * rng.uniform(0.93, 1.08), r * rng.uniform(0.93, 1.08)
+        extra = rng.uniform(-0.35, -0.12) if rng.random() < self.cfg.open_prob else rng.uniform(0.0, 0.45)
+        self.stroke(_ellipse(cx, cy, a, b, rng.uniform(0, 2 * math.pi), 2 * math.pi + extra, rng.uniform(-0.2, 0.2)))
+        return self._shape("circle", cx, cy, a, b, label)
+
+    def box(self, cx: float, cy: float, hw: float, hh: float, label: bool = True, open_bottom: bool = False) -> int:
+        rng = self.rng
+        rot = rng.uniform(-0.03, 0.03)
+        c, s = math.cos(rot), math.sin(rot)
+        corners = np.array([[-hw, hh], [-hw, -hh], [hw, -hh], [hw, hh]]) @ np.array([[c, s], [-s, c]]) + [cx, cy]
+        if open_bottom:   # a bar standing on the axis: three sides
+            self.stroke(corners)
+        else:
+            start = int(rng.integers(4))
+            pen = np.array([corners[(start + k) % 4] for k in range(5)])
+            over = rng.uniform(-0.14, -0.05) if rng.random() < self.cfg.open_prob else rng.uniform(0.0, 0.1)
+            pen[-1] = pen[-2] + (pen[-1] - pen[-2]) * (1 + over)
+            self.stroke(pen)
+        return self._shape("rectangle", cx, cy, hw, hh, label)
+
+    def _shape(self, kind: str, cx: float, cy: float, a: float, b: float, label: bool) -> int:
+        self.counts[kind] += 1
+        self.shapes.append({"kind": kind, "center": (cx, cy), "bbox": (cx - a, cy - b, cx + a, cy + b)})
+        if label and self.rng.random() < self.cfg.label_prob and min(a, b) >= 0.03 * self.unit:
+            self.text(cx, cy, max_w=1.3 * a, max_h=0.9 * b)
+        return len(self.shapes) - 1
+
+    def text(self, cx: float, cy: float, max_w: float, max_h: float, n: int | None = None) -> None:
+        rng = self.rng
+        gh = min(rng.uniform(0.024, 0.034) * self.unit, max_h)
+        gw = gh * rng.uniform(0.5, 0.7)
+        gap = gh * rng.uniform(0.2, 0.4)
+        n = n or int(rng.integers(1, 4))
+        while n > 1 and n * gw + (n - 1) * gap > max_w:
+            n -= 1
+        if n == 1 and gw > max_w:
+            return
+        total = n * gw + (n - 1) * gap
+        x, y = cx - total / 2, cy - gh / 2
+        tw = rng.uniform(1.5, 3.0)
+        for i in range(n):
+            gx = x + i * (gw + gap)
+            for st in _GLYPHS[int(rng.integers(len(_GLYPHS)))]:
+                p = np.array(st, float)
+                pts = np.stack([gx + p[:, 0] * gw, y + p[:, 1] * gh], axis=1)
+                self.strokes.append((_wobble(pts, 0.3, rng), tw))
+        self.counts["text_mark"] += 1
+
+    def connector(self, p0: Point, p1: Point, arrow: bool, bow: float = 0.02, r0: float = 0.0, r1: float = 0.0,
+                  count: bool = True) -> None:
+        """A line or arrow between two points on shape outlines (ends moved by a gap or overshoot)."""
+        rng = self.rng
+        a, b = np.asarray(p0, float), np.asarray(p1, float)
+        d = b - a
+        L = float(np.hypot(*d))
+        u = d / max(L, 1e-9)
+        a = a - u * r0 * rng.uniform(*self.cfg.end_gap)
+        b = b + u * r1 * rng.uniform(*self.cfg.end_gap)
+        L = float(np.hypot(*(b - a)))
+        nrm = np.array([-u[1], u[0]])
+        mid = (a + b) / 2 + nrm * rng.uniform(-bow, bow) * L
+        t = np.linspace(0, 1, 40)[:, None]
+        shaft = (1 - t) ** 2 * a + 2 * (1 - t) * t * mid + t ** 2 * b
+        self._shaft_and_head(shaft, arrow)
+        if count:
+            self.counts["arrow" if arrow else "line"] += 1
+
+    def _shaft_and_head(self, shaft: np.ndarray, arrow: bool) -> None:
+        rng = self.rng
+        if not arrow:
+            self.stroke(shaft)
+            return
+        tip = shaft[-1]
+        dv = shaft[-1] - shaft[-5]
+        ang = math.atan2(dv[1], dv[0])
+        L = float(np.hypot(*np.diff(shaft, axis=0).T).sum())
+        bl = float(np.clip(rng.uniform(0.18, 0.3) * L, 0.03 * self.unit, 0.05 * self.unit))
+        spread = rng.uniform(0.4, 0.65)
+        b1 = tip - bl * np.array([math.cos(ang - spread), math.sin(ang - spread)])
+        b2 = tip - bl * np.array([math.cos(ang + spread), math.sin(ang + spread)])
+        style = rng.random()
+        if style < 0.3:      # shaft and one barb in one stroke, the other barb separately
+            self.stroke(np.vstack([shaft, b1[None]]))
+            self.stroke(np.array([tip, b2]), wobble=False)
+        elif style < 0.65:   # the head as a separate V
+            self.stroke(shaft)
+            self.stroke(np.array([b1, tip, b2]), wobble=False)
+        else:                # two separate barbs
+            self.stroke(shaft)
+            self.stroke(np.array([tip, b1]), wobble=False)
+            self.stroke(np.array([tip, b2]), wobble=False)
+
+    def render(self, flat: bool) -> Any:
+        ss = self.cfg.supersample
+        W, H = self.size
+        layer = Image.new("RGBA", (W * ss, H * ss), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        colour = [(20, 20, 20), (35, 80, 230), (20, 20, 20), (200, 30, 30)][int(self.rng.integers(4))]
+        for p, w in self.strokes:
+            _draw(draw, p, w, colour, ss, self.rng)
+        layer = layer.resize((W, H), Image.LANCZOS)
+        paper = Image.new("RGBA", (W, H), (255, 255, 255, 255))
+        comp = Image.alpha_composite(paper, layer)
+        if flat:
+            return np.asarray(comp.convert("RGB")).copy()
+        return {"background": np.asarray(paper).copy(), "layers": [np.asarray(layer).copy()],
+                "composite": np.asarray(comp).copy()}
+
+
+def _toward(c: Point, r: float, other: Point) -> Point:
+    """The point of a circle of radius r around c facing another point."""
+    d = np.asarray(other, float) - np.asarray(c, float)
+    d /= max(float(np.hypot(*d)), 1e-9)
+    return (c[0] + d[0] * r, c[1] + d[1] * r)
+
+
+def _diag_network(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    options = [(3, 2), (2, 3), (2, 3, 2), (3, 4, 2), (4, 3), (2, 2, 1), (3, 3), (1, 3, 2), (2, 4, 3), (4, 2)]
+    layers = options[int(rng.integers(len(options)))]
+    arrows = rng.random() < 0.3
+    mx, my = 0.12 * W, 0.1 * H
+    xs = np.linspace(mx, W - mx, len(layers))
+    gap_y = (H - 2 * my) / max(layers)
+    r = min(0.065 * min(W, H), 0.32 * gap_y, 0.18 * (xs[1] - xs[0])) * rng.uniform(0.85, 1.1)
+    ids, centres = [], []
+    for li, n in enumerate(layers):
+        col = []
+        for k in range(n):
+            y = H / 2 + (k - (n - 1) / 2) * gap_y + rng.uniform(-0.05, 0.05) * gap_y
+            x = xs[li] + rng.uniform(-0.04, 0.04) * r * 4
+            col.append(pen.circle(x, y, r))
+            centres.append((x, y))
+        ids.append(col)
+    conns = []
+    for li in range(len(layers) - 1):
+        for a in ids[li]:
+            for b in ids[li + 1]:
+                ca, cb = centres[a], centres[b]
+                pen.connector(_toward(ca, r, cb), _toward(cb, r, ca), arrows, 0.015, r, r)
+                conns.append((a, b, arrows))
+    return {"connections": conns, "structure": {"layers": list(layers)}}
+
+
+def _diag_tree(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    depth = int(rng.integers(2, 4))
+    levels = [[None]]
+    parents: list[list[int]] = [[-1]]
+    for d in range(1, depth):
+        kids, par = [], []
+        for pi in range(len(levels[-1])):
+            for _ in range(int(rng.integers(0 if d > 1 else 1, 4 if d == 1 else 3))):
+                kids.append(None)
+                par.append(pi)
+        if not kids or len(kids) > 7:
+            break
+        levels.append(kids)
+        parents.append(par)
+    boxes = rng.random() < 0.35
+    ys = np.linspace(0.12 * H, 0.88 * H, len(levels))
+    widest = max(len(l) for l in levels)
+    r = min(0.06 * min(W, H), 0.35 * (W * 0.8) / widest / 2 * 1.6, 0.22 * (ys[1] - ys[0]))
+    pos: list[list[Point]] = []
+    for d, lev in enumerate(levels):
+        n = len(lev)
+        xs = [W / 2] if n == 1 else list(np.linspace(0.5 * W / n, W - 0.5 * W / n, n))
+        pos.append([(x + rng.uniform(-0.03, 0.03) * W, ys[d]) for x in xs])
+    ids: list[list[int]] = []
+    for d, lev in enumerate(levels):
+        row = []
+        for (x, y) in pos[d]:
+            row.append(pen.box(x, y, 1.5 * r, r) if boxes else pen.circle(x, y, r))
+        ids.append(row)
+    conns = []
+    for d in range(1, len(levels)):
+        for k, pi in enumerate(parents[d]):
+            pa, ch = pos[d - 1][pi], pos[d][k]
+            p0 = (pa[0], pa[1] + r) if boxes else _toward(pa, r, ch)
+            p1 = (ch[0], ch[1] - r) if boxes else _toward(ch, r, pa)
+            pen.connector(p0, p1, False, 0.02, r, r)
+            conns.append((ids[d - 1][pi], ids[d][k], False))
+    n = sum(len(l) for l in levels)
+    return {"connections": conns, "structure": {"nodes": n, "levels": [len(l) for l in levels]}}
+
+
+def _diag_chain(pen: _Pen, W: int, H: int, vertical: bool) -> dict[str, Any]:
+    """Flowchart (boxes top to bottom) or block diagram (boxes left to right, maybe a feedback path)."""
+    rng = pen.rng
+    n = int(rng.integers(3, 6)) if vertical else int(rng.integers(3, 5))
+    conns, ids = [], []
+    if vertical:
+        ys = np.linspace(0.12 * H, 0.88 * H, n)
+        hh = min(0.3 * (ys[1] - ys[0]), 0.08 * H)
+        hw = rng.uniform(0.16, 0.28) * W
+        cs = [(W / 2 + rng.uniform(-0.02, 0.02) * W, y) for y in ys]
+        for c in cs:
+            ids.append(pen.box(c[0], c[1], hw, hh))
+        for k in range(n - 1):
+            pen.connector((cs[k][0], cs[k][1] + hh), (cs[k + 1][0], cs[k + 1][1] - hh), True, 0.02, hh, hh)
+            conns.append((ids[k], ids[k + 1], True))
+        return {"connections": conns, "structure": {"chain": n, "direction": "down"}}
+    xs = np.linspace(0.13 * W, 0.87 * W, n)
+    hw = min(0.3 * (xs[1] - xs[0]), 0.1 * W)
+    hh = rng.uniform(0.07, 0.12) * H
+    cy = 0.42 * H
+    cs = [(x, cy + rng.uniform(-0.02, 0.02) * H) for x in xs]
+    for c in cs:
+        ids.append(pen.box(c[0], c[1], hw, hh))
+    for k in range(n - 1):
+        pen.connector((cs[k][0] + hw, cs[k][1]), (cs[k + 1][0] - hw, cs[k + 1][1]), True, 0.02, hw * 0.5, hw * 0.5)
+        conns.append((ids[k], ids[k + 1], True))
+    feedback = rng.random() < 0.35
+    if feedback:   # from the last box down, back left, up into the first
+        y2 = cy + hh + 0.2 * H
+        path = np.array([(cs[-1][0], cs[-1][1] + hh + 2), (cs[-1][0], y2), (cs[0][0], y2), (cs[0][0], cs[0][1] + hh)])
+        pen._shaft_and_head(_resample(path, 4.0), True)
+        pen.counts["arrow"] += 1
+        conns.append((ids[-1], ids[0], True))
+    return {"connections": conns, "structure": {"chain": n, "direction": "right", "feedback": feedback}}
+
+
+def _diag_states(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    n = int(rng.integers(3, 5))
+    r = 0.07 * min(W, H)
+    if n == 3 and rng.random() < 0.5:
+        cs = [(0.25 * W, 0.7 * H), (0.5 * W, 0.25 * H), (0.75 * W, 0.7 * H)]
+    else:
+        cs = [(x, 0.5 * H + rng.uniform(-0.05, 0.05) * H) for x in np.linspace(0.14 * W, 0.86 * W, n)]
+    ids = [pen.circle(x, y, r) for x, y in cs]
+    conns = []
+    for k in range(len(cs) - 1):
+        pairs = [(k, k + 1)] + ([(k + 1, k)] if rng.random() < 0.4 else [])
+        for a, b in pairs:
+            both = len(pairs) == 2
+            ca, cb = np.array(cs[a]), np.array(cs[b])
+            d = cb - ca
+            u = d / np.hypot(*d)
+            nrm = np.array([-u[1], u[0]])
+            side = 1 if (not both or (a < b)) else 1
+            off = 0.45 * r * side
+            p0 = ca + u * r * 0.9 + nrm * off * (1 if both else 0)
+            p1 = cb - u * r * 0.9 + nrm * off * (1 if both else 0)
+            pen.connector(tuple(p0), tuple(p1), True, 0.12, r, r)
+            conns.append((ids[a], ids[b], True))
+    return {"connections": conns, "structure": {"nodes": n, "edges": len(conns)}}
+
+
+def _axes_strokes(pen: _Pen, ox: float, oy: float, x1: float, y1: float, x0: float | None = None,
+                  y0: float | None = None) -> None:
+    """x and y axes from (x0, oy)–(x1, oy) and (ox, y0)–(ox, y1), optionally with arrowheads, counted as one."""
+    rng = pen.rng
+    x0 = ox if x0 is None else x0
+    y0 = oy if y0 is None else y0
+    heads = rng.random() < 0.4
+    hx = np.array([(x0 - rng.uniform(0, 0.02) * pen.size[0], oy), (x1, oy)])
+    vy = np.array([(ox, y0 + rng.uniform(0, 0.02) * pen.size[1]), (ox, y1)])
+    if rng.random() < 0.4 and x0 == ox and y0 == oy:   # one L-shaped stroke
+        pen.stroke(np.vstack([vy[::-1], hx[1:]]))
+    else:
+        pen.stroke(hx)
+        pen.stroke(vy)
+    if heads:
+        for tip, back in ((hx[1], (-1, 0)), (vy[1], (0, 1))):
+            bl = 0.03 * pen.unit
+            b = np.array(back, float)
+            nrm = np.array([-b[1], b[0]])
+            pen.stroke(np.array([tip + bl * (b * 0.9 + nrm * 0.5), tip, tip + bl * (b * 0.9 - nrm * 0.5)]), wobble=False)
+    pen.counts["axes"] += 1
+
+
+def _diag_bars(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    k = int(rng.integers(3, 7))
+    ox, oy, x1, y1 = 0.1 * W, 0.88 * H, 0.92 * W, 0.1 * H
+    _axes_strokes(pen, ox, oy, x1, y1)
+    slot = (x1 - ox - 0.05 * W) / k
+    heights = rng.uniform(0.15, 0.9, k) * (oy - y1 - 0.05 * H)
+    three_sided = rng.random() < 0.6
+    for i, h in enumerate(heights):
+        cx = ox + 0.04 * W + (i + 0.5) * slot
+        hw = slot * rng.uniform(0.25, 0.35)
+        pen.box(cx, oy - h / 2, hw, h / 2, label=False, open_bottom=three_sided)
+    return {"connections": [], "structure": {"bars": k, "heights": [float(h / (oy - y1)) for h in heights]}}
+
+
+def _diag_function(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    centred = rng.random() < 0.4
+    if centred:
+        ox, oy = 0.5 * W, 0.5 * H
+        _axes_strokes(pen, ox, oy, 0.92 * W, 0.08 * H, 0.08 * W, 0.92 * H)
+    else:
+        ox, oy = 0.1 * W, 0.88 * H
+        _axes_strokes(pen, ox, oy, 0.92 * W, 0.08 * H)
+    n = int(rng.integers(1, 3))
+    kinds = list(rng.permutation(["sin", "parabola", "exp", "bump"]))[:n]
+    for kind in kinds:
+        t = np.linspace(0, 1, 80)
+        if centred:
+            x = 0.12 * W + t * 0.76 * W
+            if kind == "sin":
+                y = oy - 0.3 * H * np.sin(2 * math.pi * rng.uniform(0.8, 1.4) * t + rng.uniform(0, 1))
+            elif kind == "parabola":
+                y = oy - 0.3 * H + 0.6 * H * (2 * t - 1) ** 2 * 0.9
+            elif kind == "exp":
+                y = oy + 0.3 * H - 0.65 * H * (np.exp(2.5 * t) - 1) / (math.exp(2.5) - 1)
+            else:
+                y = oy + 0.1 * H - 0.4 * H * np.exp(-((t - 0.5) / 0.15) ** 2)
+        else:
+            x = ox + 0.04 * W + t * 0.76 * W
+            if kind == "sin":
+                y = oy - 0.4 * H - 0.28 * H * np.sin(2 * math.pi * rng.uniform(0.8, 1.4) * t + rng.uniform(0, 1))
+            elif kind == "parabola":
+                y = oy - 0.1 * H - 0.6 * H * (2 * t - 1) ** 2
+            elif kind == "exp":
+                y = oy - 0.05 * H - 0.65 * H * (np.exp(2.5 * t) - 1) / (math.exp(2.5) - 1)
+            else:
+                y = oy - 0.08 * H - 0.6 * H * np.exp(-((t - 0.5) / 0.15) ** 2)
+        pen.stroke(np.stack([x, y], axis=1))
+        pen.counts["freehand"] += 1
+    return {"connections": [], "structure": {"curves": n}}
+
+
+def _diag_venn(pen: _Pen, W: int, H: int) -> dict[str, Any]:
+    rng = pen.rng
+    n = int(rng.integers(2, 4))
+    r = rng.uniform(0.2, 0.26) * min(W, H)
+    d = r * rng.uniform(0.8, 1.15)
+    if n == 2:
+        cs = [(W / 2 - d / 2, H / 2), (W / 2 + d / 2, H / 2)]
+    else:
+        cs = [(W / 2 + d / math.sqrt(3) * math.cos(a), H / 2 + d / math.sqrt(3) * math.sin(a))
+              for a in (-math.pi / 2, math.pi / 6, 5 * math.pi / 6)]
+    for c in cs:
+        pen.circle(c[0], c[1], r, label=False)
+    return {"connections": [], "structure": {"circles": n}}
+
+
+def make_diagram(rng: np.random.Generator, family: str | None = None,
+                 cfg: DiagramSynthConfig = DiagramSynthConfig()) -> DiagramSketch:
+    """One hand-drawn connected diagram on a blank pad, with its primitives, connections and structure."""
+    family = family or DIAGRAM_FAMILIES[int(rng.integers(len(DIAGRAM_FAMILIES)))]
+    if family not in DIAGRAM_FAMILIES:
+        raise ValueError(f"unknown diagram family {family!r}; one of {', '.join(DIAGRAM_FAMILIES)}")
+    W, H = cfg.pad_sizes[int(rng.integers(len(cfg.pad_sizes)))]
+    pen = _Pen(rng, cfg, (W, H))
+    make = {"network": _diag_network, "tree": _diag_tree, "state_machine": _diag_states, "bar_chart": _diag_bars,
+            "function_plot": _diag_function, "venn": _diag_venn,
+            "flowchart": lambda p, w, h: _diag_chain(p, w, h, True),
+            "block_diagram": lambda p, w, h: _diag_chain(p, w, h, False)}[family]
+    info = make(pen, W, H)
+    value = pen.render(rng.random() < cfg.flat_prob)
+    return DiagramSketch(family, value, (W, H), pen.shapes, dict(pen.counts), info["connections"], info["structure"])

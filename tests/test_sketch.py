@@ -150,9 +150,12 @@ def test_blank_pad_is_normalised_and_described_as_layout():
     x1 = max(g.bbox[2] for g in a.groups)
     assert 15 <= x0 <= 45 and 355 <= x1 <= 385          # cropped, padded and rescaled to the canvas width
     text = a.describe()
-    assert "blank pad" in text and "rectangle from" in text
-    arrow_line = next(l for l in text.splitlines() if "arrow from" in l)
-    assert "(at rectangle" in arrow_line and "(at ellipse" in arrow_line
+    assert "blank pad" in text and "box centred at" in text and "circle centred at" in text
+    assert "a box and a circle left to right joined by rightward arrows" in text or \
+        "2 shapes left to right joined by rightward arrows" in text
+    box = next(i for i, g in enumerate(a.groups) if g.kind == "rectangle")
+    circ = next(i for i, g in enumerate(a.groups) if g.kind == "circle")
+    assert f"part {box + 1} → part {circ + 1} (arrow" in text
 
 
 # Grounding on real transforms ------------------------------------------------------------------------------

@@ -1,0 +1,1136 @@
+"""Connected hand-drawn diagrams: one ink mask → shapes, connectors, axes and text → relations and structure.
+
+A pad sketch of a network is one connected blob of ink (lines touch the circles they join, bars stand on the
+axis, edges cross). `decompose` takes it apart:
+
+1. small separate pieces on a common line are handwriting (text marks);
+2. the skeleton of the rest is traced into strokes, continuing straight through junctions (crossing lines stay
+   two lines); long perpendicular strokes meeting at a corner are axes;
+3. enclosed holes (after bridging small gaps between open ends) are shapes when their outline is an ellipse or a
+   box and does not turn sharply where other strokes meet it (cells between crossing lines do); holes that are
+   not shapes but whose union is an ellipse are overlapping circles (a Venn diagram);
+4. the shapes' rings are removed and the remaining ink is traced again into connectors: lines, polylines, curves,
+   and arrows (short barbs at a stroke's end, drawn in the same stroke or separately);
+5. connector ends are attached to the nearest shape; shapes are grouped into rows and columns.
+
+All coordinates here are (x, y) in the pixels of the mask (analysis scale).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+from skimage.draw import line as draw_line
+from skimage.measure import find_contours
+from skimage.morphology import skeletonize
+
+from .classify import _douglas_peucker, _ellipse_iou, _min_rect_fill, _solidity
+from .extract import _merge_letters
+
+__all__ = ["DiagramConfig", "Primitive", "Connection", "Diagram", "decompose", "structure", "DIAGRAM_KINDS"]
+
+DIAGRAM_KINDS = ("circle", "rectangle", "line", "arrow", "axes", "text_mark", "freehand")
+
+Pt = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class DiagramConfig:
+    """Thresholds of the decomposition (shares of the ink's long side `L`, or of the stroke width `w`)."""
+
+    text_side: float = 0.075      # a separate piece whose long side is below this × L may be a letter
+    text_gap: float = 1.3         # letters closer than this × their height join one word
+    bridge: float = 0.07          # open ends closer than this × L (and the gap is short next to the ink
+    bridge_ratio: float = 3.0     # path between them, by this ratio) are a gap in an outline: bridged for holes
+    min_node: float = 0.045       # holes narrower than this × L are not shapes
+    ellipse_iou: float = 0.88     # outline IoU with its moment ellipse, above: circle/ellipse
+    rect_fill: float = 0.8        # outline area over its tightest rectangle, above: box
+    convex: float = 0.9           # outline area over hull area, below: not a drawn shape
+    corner_deg: float = 50.0      # an outline turning sharper than this where strokes meet it is a cell, not a shape
+    tail: float = 0.15            # ... where strokes meet: dead ends shorter than this × L are tails, not strokes
+    clean_ellipse: float = 0.95   # ... unless it fits an ellipse
+    clean_rect: float = 0.93      # ... or a rectangle this well
+    pair_deg: float = 40.0        # strokes go on through a junction when they bend less than this
+    split_deg: float = 95.0       # a stroke is cut where it turns back sharper than this (barb drawn in one go)
+    line_dev: float = 0.08        # max deviation / chord for a straight line
+    axis_len: float = 0.45        # an axis spans at least this share of the ink's width (x) or height (y)
+    axis_tilt_deg: float = 12.0   # ... and is within this of horizontal / vertical
+    barb_max: float = 0.14        # arrow barbs are shorter than this × L
+    attach: float = 0.06          # a connector end within this × L (+ 2 w) of a shape's outline is attached to it
+    min_stroke: float = 0.03      # leftover strokes shorter than this × L (and 4 w) are specks
+    head_zone: float = 0.06       # an arrowhead lies within this × L behind a stroke's end
+    head_spread: float = 2.3      # ... and spreads sideways over more than this × w (+ 2 px)
+    ring: float = 0.7             # a shape's ring reaches this × w (+ 2 px) either side of its centre line
+
+
+@dataclass
+class Primitive:
+    """One part of a diagram."""
+
+    kind: str                       # one of DIAGRAM_KINDS
+    bbox: tuple[float, float, float, float]
+    points: list[Pt]                # outline (shapes), path (connectors, curves), box corners (text)
+    tail: Pt | None = None          # connectors: start; arrows: the end without a head
+    head: Pt | None = None          # connectors: end; arrows: the tip
+    ends: list[int | None] = field(default_factory=lambda: [None, None])   # shapes at tail / head
+    heads: int = 0                  # arrowheads (2 = double-headed)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def center(self) -> Pt:
+        x0, y0, x1, y1 = self.bbox
+        return ((x0 + x1) / 2, (y0 + y1) / 2)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.bbox
+        return (x1 - x0, y1 - y0)
+
+
+@dataclass
+class Connection:
+    """A connector joining two shapes (indices into Diagram.primitives)."""
+
+    a: int
+    b: int
+    via: int                        # the line or arrow primitive
+    directed: bool                  # an arrow from a to b
+
+
+@dataclass
+class Diagram:
+    """Primitives, connections and the relations between shapes."""
+
+    primitives: list[Primitive]
+    connections: list[Connection]
+    width: float                    # stroke width (mask pixels)
+    inside: list[tuple[int, int]] = field(default_factory=list)   # (inner, outer)
+    origin: tuple[float, float] = (0.0, 0.0)    # where the mask sits in the analysis image (set by analyze)
+    factor: int = 1                             # pad pixels per analysis pixel
+
+    def to_pad(self, p: Pt) -> Pt:
+        """Mask coordinates → pad pixels."""
+        f = self.factor
+        return ((p[0] + self.origin[0]) * f + (f - 1) / 2, (p[1] + self.origin[1]) * f + (f - 1) / 2)
+
+    @property
+    def shapes(self) -> list[int]:
+        """Indices of closed shapes (nodes)."""
+        return [i for i, p in enumerate(self.primitives) if p.kind in ("circle", "rectangle")]
+
+    def counts(self) -> dict[str, int]:
+        """Number of primitives of each kind."""
+        out = {k: 0 for k in DIAGRAM_KINDS}
+        for p in self.primitives:
+            out[p.kind] += 1
+        return out
+
+
+# Skeleton graph --------------------------------------------------------------------------------------------------
+
+_K8 = np.ones((3, 3), int)
+
+
+@dataclass
+class _Graph:
+    """Skeleton as junction/end nodes and ordered pixel chains between them."""
+
+    paths: list[np.ndarray]          # (n, 2) xy, from node ends[i][0] to ends[i][1]
+    ends: list[list[int]]            # node index at each end (-1: closed loop without nodes)
+    pos: list[np.ndarray]            # node positions
+    is_junction: list[bool]
+
+
+def _order_chain(pix: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Walk an 8-connected chain of (y, x) pixels from one end (or anywhere on a loop)."""
+    def nb(p):
+        y, x = p
+        return [(y + dy, x + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy or dx) and (y + dy, x + dx) in pix]
+    start = next(iter(pix))
+    for p in pix:
+        if len(nb(p)) <= 1:
+            start = p
+            break
+    out = [start]
+    seen = {start}
+    cur = start
+    while True:
+        cand = [q for q in nb(cur) if q not in seen]
+        if not cand:
+            break
+        # Prefer 4-neighbours: diagonal shortcuts skip pixels of a staircase.
+        cand.sort(key=lambda q: abs(q[0] - cur[0]) + abs(q[1] - cur[1]))
+        cur = cand[0]
+        seen.add(cur)
+        out.append(cur)
+    return out
+
+
+def _graph(skel: np.ndarray, merge_len: float) -> _Graph:
+    """Junction clusters, end points and the chains between them; junctions joined by very short chains merge."""
+    deg = ndimage.convolve(skel.astype(np.int32), _K8, mode="constant") - 1
+    deg[~skel] = 0
+    junc = skel & (deg >= 3)
+    jlab, nj = ndimage.label(junc, structure=_K8)
+    pos: list[np.ndarray] = []
+    is_j: list[bool] = []
+    for sl_i, sl in enumerate(ndimage.find_objects(jlab)):
+        ys, xs = np.nonzero(jlab[sl] == sl_i + 1)
+        pos.append(np.array([xs.mean() + sl[1].start, ys.mean() + sl[0].start]))
+        is_j.append(True)
+    jnear = ndimage.maximum_filter(jlab, size=3)
+    chains = skel & ~junc
+    clab, nc = ndimage.label(chains, structure=_K8)
+    paths: list[np.ndarray] = []
+    ends: list[list[int]] = []
+    for ci, sl in enumerate(ndimage.find_objects(clab)):
+        ys, xs = np.nonzero(clab[sl] == ci + 1)
+        pix = {(int(y) + sl[0].start, int(x) + sl[1].start) for y, x in zip(ys, xs)}
+        order = _order_chain(pix)
+        pts = np.array([(x, y) for y, x in order], float)
+        e = []
+        for k, (y, x) in ((0, order[0]), (1, order[-1])):
+            j = int(jnear[y, x])
+            if j > 0:
+                e.append(j - 1)
+                pts = np.vstack([pos[j - 1][None], pts]) if k == 0 else np.vstack([pts, pos[j - 1][None]])
+            elif deg[y, x] <= 1 and not (len(order) > 2 and k == 1 and
+                                         max(abs(order[0][0] - y), abs(order[0][1] - x)) <= 1):
+                pos.append(np.array([x, y], float))
+                is_j.append(False)
+                e.append(len(pos) - 1)
+            else:
+                e.append(-1)
+        if e[0] == -1 or e[1] == -1:
+            e = [-1, -1]     # a closed loop with no junction on it
+        paths.append(pts)
+        ends.append(e)
+    # Junction pixels adjacent to each other belong to one label already; junctions joined by a short chain are
+    # one crossing seen by the skeleton as two forks.
+    parent = list(range(len(pos)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    keep = []
+    for i, (p, e) in enumerate(zip(paths, ends)):
+        if e[0] >= 0 and e[1] >= 0 and is_j[e[0]] and is_j[e[1]] and e[0] != e[1] and _plen(p) < merge_len:
+            parent[find(e[0])] = find(e[1])
+        else:
+            keep.append(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(pos)):
+        groups.setdefault(find(i), []).append(i)
+    for r, mem in groups.items():
+        if len(mem) > 1:
+            pos[r] = np.mean([pos[m] for m in mem], axis=0)
+    paths = [paths[i] for i in keep]
+    ends = [[find(a) if a >= 0 else -1 for a in ends[i]] for i in keep]
+    return _Graph(paths, ends, pos, is_j)
+
+
+def _plen(p: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(p, axis=0).T).sum()) if len(p) > 1 else 0.0
+
+
+def _direction(p: np.ndarray, d: float) -> np.ndarray:
+    """Unit vector from p[0] toward the point about d along the path."""
+    seg = np.hypot(*np.diff(p, axis=0).T)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    k = int(np.searchsorted(arc, min(d, arc[-1])))
+    k = min(max(k, 1), len(p) - 1)
+    v = p[k] - p[0]
+    n = float(np.hypot(*v))
+    return v / n if n > 1e-9 else np.array([1.0, 0.0])
+
+
+def _direction_far(p: np.ndarray, near: float, far: float) -> np.ndarray:
+    """Unit direction of a path leaving p[0], measured between arc lengths near and far (past a junction's blur)."""
+    seg = np.hypot(*np.diff(p, axis=0).T)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    far = min(far, arc[-1])
+    near = min(near, 0.3 * far)
+    k0 = min(int(np.searchsorted(arc, near)), len(p) - 1)
+    k1 = min(max(int(np.searchsorted(arc, far)), k0 + 1), len(p) - 1)
+    v = p[k1] - p[k0]
+    n = float(np.hypot(*v))
+    if n < 1e-9:
+        v, n = p[-1] - p[0], float(np.hypot(*(p[-1] - p[0])))
+    return v / n if n > 1e-9 else np.array([1.0, 0.0])
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> float:
+    """Angle between two vectors in degrees."""
+    c = float(np.dot(u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-9))
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+
+def _trace(g: _Graph, w: float, spur: float, pair_deg: float) -> list[np.ndarray]:
+    """Strokes: chains joined through junctions where they continue with the least bend (spurs dropped)."""
+    n = len(g.paths)
+    alive = [True] * n
+    # Short dead ends hanging off a junction are skeleton spurs, overshoots or stubs: dropped.
+    for i, (p, e) in enumerate(zip(g.paths, g.ends)):
+        if e[0] >= 0 and e[1] >= 0 and (g.is_junction[e[0]] != g.is_junction[e[1]]) and _plen(p) < spur:
+            alive[i] = False
+    inc: dict[int, list[tuple[int, int]]] = {}
+    for i, e in enumerate(g.ends):
+        if not alive[i]:
+            continue
+        for side in (0, 1):
+            if e[side] >= 0 and g.is_junction[e[side]]:
+                inc.setdefault(e[side], []).append((i, side))
+    link: dict[tuple[int, int], tuple[int, int]] = {}
+    ext: dict[tuple[int, int], np.ndarray] = {}
+    dfar = max(6 * w + 6, 20.0)
+    for j, items in inc.items():
+        if len(items) == 2 and items[0][0] != items[1][0]:
+            a, b = items
+            link[a], link[b] = b, a
+            continue
+        dirs = []
+        for i, side in items:
+            p = g.paths[i] if side == 0 else g.paths[i][::-1]
+            dirs.append(_direction_far(p, 1.5 * w + 1, dfar))
+        cands = []
+        for x in range(len(items)):
+            for y in range(x + 1, len(items)):
+                if items[x][0] == items[y][0]:
+                    continue
+                bend = 180.0 - _angle(dirs[x], dirs[y])
+                if bend < pair_deg:
+                    cands.append((bend, x, y))
+        used: set[int] = set()
+        for _, x, y in sorted(cands):
+            if x in used or y in used:
+                continue
+            used |= {x, y}
+            link[items[x]], link[items[y]] = items[y], items[x]
+        # Two lines leaving one spot at a shallow angle share their first stretch (a Y): the branch left over
+        # gets the shared stem too.
+        for x in range(len(items)):
+            if x in used:
+                continue
+            stems = [(180.0 - _angle(dirs[x], dirs[y]), y) for y in used if items[y][0] != items[x][0]]
+            stems = [t for t in stems if t[0] < pair_deg]
+            if stems:
+                s_i, s_side = items[min(stems)[1]]
+                sp = g.paths[s_i]
+                ext[items[x]] = sp[::-1] if s_side == 0 else sp
+    strokes: list[np.ndarray] = []
+    seen = [False] * n
+
+    def walk(i: int, side_in: int) -> np.ndarray:
+        parts = []
+        if (i, side_in) in ext:
+            parts.append(ext[(i, side_in)])
+        while True:
+            seen[i] = True
+            p = g.paths[i] if side_in == 0 else g.paths[i][::-1]
+            parts.append(p if not parts else p[1:])
+            nxt = link.get((i, 1 - side_in))
+            if nxt is None or seen[nxt[0]] or not alive[nxt[0]]:
+                if nxt is None and (i, 1 - side_in) in ext:
+                    parts.append(ext[(i, 1 - side_in)][::-1][1:])
+                break
+            i, side_in = nxt
+        return np.vstack(parts)
+    for i in range(n):   # strokes with a free end first
+        if not alive[i] or seen[i]:
+            continue
+        for side in (0, 1):
+            if (i, side) not in link:
+                strokes.append(walk(i, side))
+                break
+    for i in range(n):   # what is left are loops
+        if alive[i] and not seen[i]:
+            strokes.append(walk(i, 0))
+    return strokes
+
+
+def _dp_index(pts: np.ndarray, tol: float) -> list[int]:
+    """Indices of the vertices Douglas–Peucker keeps."""
+    n = len(pts)
+    keep = np.zeros(n, bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j - i < 2:
+            continue
+        a, d = pts[i], pts[j] - pts[i]
+        seg = pts[i + 1:j] - a
+        L = math.hypot(d[0], d[1])
+        dist = np.abs(seg[:, 0] * d[1] - seg[:, 1] * d[0]) / L if L > 1e-9 else np.hypot(seg[:, 0], seg[:, 1])
+        k = int(dist.argmax())
+        if dist[k] > tol:
+            keep[i + 1 + k] = True
+            stack += [(i, i + 1 + k), (i + 1 + k, j)]
+    return [int(i) for i in np.nonzero(keep)[0]]
+
+
+def _split_sharp(p: np.ndarray, tol: float, deg: float) -> list[np.ndarray]:
+    """Cut a stroke where it turns back sharply (an arrow drawn with its barb in one go, a V head)."""
+    if len(p) < 5:
+        return [p]
+    keep = _dp_index(p, tol)
+    cuts = []
+    for a, b, c in zip(keep, keep[1:], keep[2:]):
+        if _angle(p[b] - p[a], p[c] - p[b]) > deg:
+            cuts.append(b)
+    if not cuts:
+        return [p]
+    out, s = [], 0
+    for c in cuts:
+        out.append(p[s:c + 1])
+        s = c
+    out.append(p[s:])
+    return [q for q in out if len(q) >= 2]
+
+
+# Shapes ----------------------------------------------------------------------------------------------------------
+
+def _outline(region: np.ndarray) -> np.ndarray:
+    """Longest contour of a boolean region as (x, y) points."""
+    cs = find_contours(np.pad(region, 1).astype(np.float32), 0.5)
+    return max(cs, key=len)[:, ::-1] - 1.0
+
+
+def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: float, deg: float) -> bool:
+    """True when the closed outline turns sharper than `deg` close to any of the given points."""
+    if not pts or len(outline) < 8:
+        return False
+    seg = np.hypot(*np.diff(outline, axis=0).T)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    total = arc[-1]
+    for q in pts:
+        d = np.hypot(*(outline - q).T)
+        k = int(d.argmin())
+        if d[k] > near:
+            continue
+        a0 = arc[k]
+        i0 = int(np.searchsorted(arc, (a0 - step) % total))
+        i1 = int(np.searchsorted(arc, (a0 + step) % total))
+        i0, i1 = min(i0, len(outline) - 1), min(i1, len(outline) - 1)
+        u, v = outline[k] - outline[i0], outline[i1] - outline[k]
+        if np.hypot(*u) < 1 or np.hypot(*v) < 1:
+            continue
+        if _angle(u, v) > deg:
+            return True
+    return False
+
+
+def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.ndarray, dict[str, float]]:
+    """circle / rectangle / None for a centre-line region, with its outline."""
+    out = _outline(region)
+    ell = _ellipse_iou(region)
+    rect = _min_rect_fill(region, out)
+    sol = _solidity(out)
+    kind = None
+    if sol >= cfg.convex:
+        if ell >= cfg.ellipse_iou and ell >= rect + 0.02:
+            kind = "circle"
+        elif rect >= cfg.rect_fill:
+            kind = "rectangle"
+        elif ell >= cfg.ellipse_iou:
+            kind = "circle"
+    return kind, out, {"ell": ell, "rect": rect, "sol": sol}
+
+
+def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float) -> np.ndarray:
+    """Join open ends that face each other across a small gap (a circle or box not quite closed)."""
+    ends = [i for i, j in enumerate(g.is_junction) if not j]
+    if len(ends) < 2:
+        return mask
+    P = np.array([g.pos[i] for i in ends])
+    d = np.hypot(P[:, None, 0] - P[None, :, 0], P[:, None, 1] - P[None, :, 1])
+    # Path length between two ends along the ink: both on one chain, or via the graph (approximate by
+    # the sum of the chains touching each end when they are different strokes).
+    reach = {}
+    for k, e in enumerate(g.ends):
+        for side in (0, 1):
+            if e[side] >= 0 and not g.is_junction[e[side]]:
+                reach[e[side]] = (k, _plen(g.paths[k]))
+    bridges = np.zeros_like(mask)
+    used = set()
+    for a, b in sorted(((a, b) for a in range(len(ends)) for b in range(a + 1, len(ends)) if d[a, b] <= max_gap),
+                       key=lambda ab: d[ab[0], ab[1]]):
+        if a in used or b in used:
+            continue
+        ia, ib = ends[a], ends[b]
+        if ia not in reach or ib not in reach:
+            continue
+        (ka, la), (kb, lb) = reach[ia], reach[ib]
+        along = la if ka == kb else la + lb
+        if along < ratio * max(d[a, b], 2 * w):
+            continue
+        used |= {a, b}
+        pa, pb = g.pos[ia], g.pos[ib]
+        rr, cc = draw_line(int(round(pa[1])), int(round(pa[0])), int(round(pb[1])), int(round(pb[0])))
+        ok = (rr >= 0) & (rr < mask.shape[0]) & (cc >= 0) & (cc < mask.shape[1])
+        bridges[rr[ok], cc[ok]] = True
+    if not bridges.any():
+        return mask
+    return mask | ndimage.binary_dilation(bridges, iterations=max(1, int(w / 2)))
+
+
+def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list[tuple[np.ndarray, np.ndarray]],
+                 cfg: DiagramConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Closed shapes as (kind, centre-line region mask (full size), outline)."""
+    bridged = _bridge(ink, g, w, max(cfg.bridge * L, 5 * w), cfg.bridge_ratio)
+    holes = ndimage.binary_fill_holes(bridged) & ~bridged
+    lab, n = ndimage.label(holes)
+    if n == 0:
+        return []
+    # Junctions where at least three real strokes meet (an overshooting corner has one short tail: not counted).
+    branches: dict[int, int] = {}
+    tail = max(2.5 * w + 2, cfg.tail * L)
+    for p, e in zip(g.paths, g.ends):
+        dead = (e[0] < 0 or not g.is_junction[e[0]]) or (e[1] < 0 or not g.is_junction[e[1]]) or e[0] == e[1]
+        if dead and _plen(p) < tail:
+            continue
+        for j in set(e):
+            if j >= 0 and g.is_junction[j]:
+                branches[j] = branches.get(j, 0) + (2 if e[0] == e[1] else 1)
+    junctions = [g.pos[i] for i, j in enumerate(g.is_junction) if j and branches.get(i, 0) >= 3]
+    # A junction on an axis is where a bar meets it: a bar's corner there is a real corner.
+    def off_axis(q: np.ndarray) -> bool:
+        for a, b in axis_segs:
+            t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
+            if np.hypot(*(a + t * (b - a) - q)) <= 2 * w + 3:
+                return False
+        return True
+    junctions = [q for q in junctions if off_axis(q)]
+    r = max(1, int(math.ceil(w / 2)))
+    min_side = max(cfg.min_node * L, 3 * w)
+    shapes = []
+    rejected: list[tuple[int, np.ndarray, tuple[slice, slice]]] = []
+    for i, sl in enumerate(ndimage.find_objects(lab)):
+        hs, ws = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        if min(hs, ws) + 2 * r < min_side:
+            continue
+        pad = r + 2
+        y0, x0 = max(sl[0].start - pad, 0), max(sl[1].start - pad, 0)
+        y1, x1 = min(sl[0].stop + pad, ink.shape[0]), min(sl[1].stop + pad, ink.shape[1])
+        hole = lab[y0:y1, x0:x1] == i + 1
+        region = ndimage.binary_dilation(hole, iterations=r) & (hole | bridged[y0:y1, x0:x1])
+        res = _classify_region(region, (x0, y0), junctions, w, cfg)
+        if res is not None:
+            full = np.zeros_like(ink)
+            full[y0:y1, x0:x1] = region
+            shapes.append((res[0], full, res[1]))
+        elif len(rejected) < 16:
+            rejected.append((i + 1, region, (slice(y0, y1), slice(x0, x1))))
+    shapes += _overlapping_circles(lab, rejected, bridged, junctions, w, r, cfg)
+    return shapes
+
+
+def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: list[np.ndarray], w: float,
+                     cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
+    """A hole's centre-line region as a drawn shape, or None for a cell left between strokes."""
+    kind, out, f = _shape_of(region, cfg)
+    if kind is None:
+        return None
+    out = out + np.array(origin, float)
+    size = max(np.ptp(out, axis=0))
+    step = max(3 * w + 3, 0.06 * size)
+    # Cells between strokes are never this clean; a clean outline with a stroke poking in stays a shape.
+    clean = f["ell"] >= cfg.clean_ellipse or f["rect"] >= cfg.clean_rect
+    if not clean and _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.corner_deg):
+        return None
+    return kind, out
+
+
+def _overlapping_circles(lab: np.ndarray, rejected: list[tuple[int, np.ndarray, tuple[slice, slice]]],
+                         bridged: np.ndarray, junctions: list[np.ndarray], w: float, r: int,
+                         cfg: DiagramConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Cells that are no shape alone but whose union is an ellipse: overlapping circles (Venn diagrams)."""
+    k = len(rejected)
+    if k < 2 or k > 12:
+        return []
+    grow = int(math.ceil(w)) + 2
+    full = []
+    boxes = []
+    for li, region, sl in rejected:
+        m = np.zeros(lab.shape, bool)
+        m[sl] = region
+        full.append(m)
+        boxes.append((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop))
+    area = [float(m.sum()) for m in full]
+
+    def touch(a: int, b: int) -> bool:
+        ba, bb = boxes[a], boxes[b]
+        if ba[2] + grow < bb[0] or bb[2] + grow < ba[0] or ba[3] + grow < bb[1] or bb[3] + grow < ba[1]:
+            return False
+        y0, x0 = max(min(ba[1], bb[1]) - grow, 0), max(min(ba[0], bb[0]) - grow, 0)
+        y1, x1 = max(ba[3], bb[3]) + grow, max(ba[2], bb[2]) + grow
+        return bool((ndimage.binary_dilation(full[a][y0:y1, x0:x1], iterations=grow) & full[b][y0:y1, x0:x1]).any())
+    adj = [[a != b and touch(a, b) for b in range(k)] for a in range(k)]
+    found: list[tuple[str, np.ndarray, np.ndarray]] = []
+    used_sets: list[frozenset[int]] = []
+    frontier = [frozenset([a]) for a in range(k)]
+    for size in range(2, 5):
+        nxt = set()
+        for s in frontier:
+            for a in s:
+                for b in range(k):
+                    if adj[a][b] and b not in s:
+                        nxt.add(s | {b})
+        frontier = list(nxt)
+        for s in sorted(frontier, key=sorted):
+            if any(u <= s for u in used_sets):
+                continue
+            # Cheap test first: the cells must fill most of the ellipse inscribed in their joint box.
+            bx0, by0 = min(boxes[a][0] for a in s), min(boxes[a][1] for a in s)
+            bx1, by1 = max(boxes[a][2] for a in s), max(boxes[a][3] for a in s)
+            if sum(area[a] for a in s) < 0.75 * math.pi / 4 * (bx1 - bx0) * (by1 - by0):
+                continue
+            y0, x0 = max(by0 - 2 * grow, 0), max(bx0 - 2 * grow, 0)
+            y1c, x1c = min(by1 + 2 * grow, lab.shape[0]), min(bx1 + 2 * grow, lab.shape[1])
+            union = np.zeros((y1c - y0, x1c - x0), bool)
+            for a in s:
+                union |= full[a][y0:y1c, x0:x1c]
+            # The union with the ink between its cells, as one centre-line region.
+            crop = ndimage.binary_fill_holes(ndimage.binary_closing(union, iterations=grow))
+            region = np.zeros(lab.shape, bool)
+            region[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] = crop
+            ys, xs = np.nonzero(crop)
+            if not len(ys):
+                continue
+            y0, x0 = y0 + ys.min(), x0 + xs.min()
+            crop = crop[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+            kind, out, f = _shape_of(crop, cfg)
+            if kind != "circle":
+                continue
+            out = out + np.array([x0, y0], float)
+            inner = [q for q in junctions if region[min(int(q[1]), region.shape[0] - 1),
+                                                    min(int(q[0]), region.shape[1] - 1)]]
+            step = max(3 * w + 3, 0.06 * max(np.ptp(out, axis=0)))
+            if _sharp_at(out, [q for q in junctions if not any(q is z for z in inner)], w + 4, step, cfg.corner_deg):
+                continue
+            used_sets.append(s)
+            found.append(("circle", region, out))
+    return found
+
+
+# Text ------------------------------------------------------------------------------------------------------------
+
+def _text_pieces(ink: np.ndarray, L: float, cfg: DiagramConfig) -> tuple[list[np.ndarray], np.ndarray]:
+    """Handwriting: words of small separate pieces; returns their boxes and the ink without them."""
+    lab, n = ndimage.label(ink, structure=_K8)
+    objs = ndimage.find_objects(lab)
+    side = cfg.text_side * L
+    small = [i for i, sl in enumerate(objs)
+             if max(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) <= side]
+    if not small:
+        return [], ink
+    words = _merge_letters([objs[i] for i in small], side, cfg.text_gap)
+    rest = ink.copy()
+    boxes = []
+    for members in words:
+        idx = [small[m] for m in members]
+        sls = [objs[i] for i in idx]
+        y0, x0 = min(s[0].start for s in sls), min(s[1].start for s in sls)
+        y1, x1 = max(s[0].stop for s in sls), max(s[1].stop for s in sls)
+        if len(idx) == 1:
+            piece = lab[sls[0]] == idx[0] + 1
+            ps = max(piece.shape)
+            if ps < 0.25 * side:
+                rest[sls[0]] &= ~piece      # a speck
+                continue
+            holes = ndimage.binary_fill_holes(piece) & ~piece
+            # A lone small closed outline is a small shape, not a letter.
+            if holes.sum() >= 0.3 * piece.size and ps >= 0.6 * side:
+                continue
+        for i in idx:
+            rest[objs[i]] &= ~(lab[objs[i]] == i + 1)
+        boxes.append(np.array([x0, y0, x1, y1], float))
+    return boxes, rest
+
+
+# Decomposition ---------------------------------------------------------------------------------------------------
+
+def _stroke_kind(p: np.ndarray, w: float, cfg: DiagramConfig) -> tuple[str, list[Pt]]:
+    """line (straight or polyline) or freehand, with simplified points."""
+    chord = float(np.hypot(*(p[-1] - p[0])))
+    length = _plen(p)
+    if chord > 0:
+        u = (p[-1] - p[0]) / chord
+        d = p - p[0]
+        dev = float(np.abs(d[:, 0] * u[1] - d[:, 1] * u[0]).max()) / chord
+        if dev <= cfg.line_dev:
+            return "line", [tuple(p[0]), tuple(p[-1])]
+    # A polyline: few straight pieces with clear corners.
+    tol = max(2.0 * w, 0.035 * length)
+    v = _douglas_peucker(p, tol)
+    if 3 <= len(v) <= 5:
+        segs = np.diff(v, axis=0)
+        turns = [_angle(segs[i], segs[i + 1]) for i in range(len(segs) - 1)]
+        if min(turns) >= 50 and min(np.hypot(*segs.T)) >= 0.12 * length:
+            return "line", [tuple(q) for q in v]
+    return "freehand", [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
+
+
+def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: float) -> list[np.ndarray]:
+    """Rejoin strokes cut by a removed shape ring (a line passing over a circle, the axis under a bar)."""
+    strokes = list(strokes)
+    changed = True
+    while changed:
+        changed = False
+        best = None
+        dl = max(3 * w + 3, 6.0)
+        ends = []
+        for i, p in enumerate(strokes):
+            if len(p) < 2 or _plen(p) < 2 * w:
+                continue
+            ends.append((i, 0, p[0], _direction(p, dl)))
+            ends.append((i, 1, p[-1], _direction(p[::-1], dl)))
+        for x in range(len(ends)):
+            for y in range(x + 1, len(ends)):
+                i, si, pa, ua = ends[x]
+                j, sj, pb, ub = ends[y]
+                if i == j:
+                    continue
+                d = float(np.hypot(*(pb - pa)))
+                if d > gap or d < 1:
+                    continue
+                # Outward directions: a's path comes in toward pa going -ua... the gap runs from pa to pb.
+                g = (pb - pa) / d
+                if _angle(-ua, g) > 35 or _angle(-ub, -g) > 35 or _angle(ua, -ub) > 30:
+                    continue
+                n = max(int(d), 2)
+                xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
+                ys = np.linspace(pa[1], pb[1], n).round().astype(int).clip(0, ink.shape[0] - 1)
+                if ink[ys, xs].mean() < 0.85:
+                    continue
+                if best is None or d < best[0]:
+                    best = (d, i, si, j, sj)
+        if best is not None:
+            _, i, si, j, sj = best
+            a = strokes[i] if si == 1 else strokes[i][::-1]
+            b = strokes[j] if sj == 0 else strokes[j][::-1]
+            merged = np.vstack([a, b])
+            strokes = [p for k, p in enumerate(strokes) if k not in (i, j)] + [merged]
+            changed = True
+    return strokes
+
+
+def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, float],
+          cfg: DiagramConfig) -> tuple[np.ndarray, np.ndarray] | None:
+    """A horizontal and a vertical long straight stroke that meet (or cross): the x and y axes."""
+    W, H = box[2] - box[0], box[3] - box[1]
+    hs, vs = [], []
+    for p in strokes:
+        for q in _split_sharp(p, max(2.0, 1.5 * w), 60.0):
+            if len(q) < 2:
+                continue
+            a, b = q[0], q[-1]
+            d = b - a
+            length = float(np.hypot(*d))
+            if length < 1:
+                continue
+            dev = float(np.abs((q - a) @ np.array([d[1], -d[0]]) / length).max()) / length
+            if dev > cfg.line_dev:
+                continue
+            ang = math.degrees(math.atan2(abs(d[1]), abs(d[0])))
+            if ang <= cfg.axis_tilt_deg and length >= cfg.axis_len * W:
+                hs.append((length, a, b))
+            elif ang >= 90 - cfg.axis_tilt_deg and length >= cfg.axis_len * H:
+                vs.append((length, a, b))
+    best = None
+    for lh, ha, hb in hs:
+        for lv, va, vb in vs:
+            # Where the two lines would meet, and how far each has to be extended to get there.
+            x_at, y_at = (va[0] + vb[0]) / 2, (ha[1] + hb[1]) / 2
+            ext_h = max(0.0, min(ha[0], hb[0]) - x_at, x_at - max(ha[0], hb[0]))
+            ext_v = max(0.0, min(va[1], vb[1]) - y_at, y_at - max(va[1], vb[1]))
+            if ext_h <= 0.08 * lh + 3 * w and ext_v <= 0.08 * lv + 3 * w:
+                if best is None or lh + lv > best[0]:
+                    best = (lh + lv, (ha, hb), (va, vb))
+    if best is None:
+        return None
+    (ha, hb), (va, vb) = best[1], best[2]
+    return np.array([ha, hb]), np.array([va, vb])
+
+
+def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int], rest: np.ndarray, w: float,
+                 zone: float) -> float:
+    """Sideways extent of the ink just behind one end of a stroke (its own line is about w wide)."""
+    p = pieces[m] if side == 1 else pieces[m][::-1]      # p ends at the end in question
+    end = p[-1]
+    u = -_direction(p[::-1], max(3 * w + 3, 0.25 * zone))   # outward at the end
+    R = zone + w
+    x0, y0 = int(max(end[0] - R - 2, 0)), int(max(end[1] - R - 2, 0))
+    x1, y1 = int(min(end[0] + R + 3, rest.shape[1])), int(min(end[1] + R + 3, rest.shape[0]))
+    crop = rest[y0:y1, x0:x1].copy()
+    if not crop.any():
+        return 0.0
+    # Ink of other long strokes passing by is not part of this end.
+    other = np.zeros_like(crop)
+    for k in others:
+        if k == m:
+            continue
+        q = pieces[k]
+        inside = (q[:, 0] >= x0 - 2) & (q[:, 0] < x1 + 2) & (q[:, 1] >= y0 - 2) & (q[:, 1] < y1 + 2)
+        if not inside.any():
+            continue
+        qq = np.round(q[inside] - [x0, y0]).astype(int)
+        for a, b in zip(qq[:-1], qq[1:]):
+            rr, cc = draw_line(a[1], a[0], b[1], b[0])
+            ok = (rr >= 0) & (rr < crop.shape[0]) & (cc >= 0) & (cc < crop.shape[1])
+            other[rr[ok], cc[ok]] = True
+    if other.any():
+        crop &= ~ndimage.binary_dilation(other, iterations=int(math.ceil(0.6 * w)) + 1)
+    lab, _ = ndimage.label(crop, structure=_K8)
+    ey, ex = int(round(end[1])) - y0, int(round(end[0])) - x0
+    ys, xs = np.nonzero(lab)
+    if not len(ys):
+        return 0.0
+    k = int(np.argmin((ys - ey) ** 2 + (xs - ex) ** 2))
+    if (ys[k] - ey) ** 2 + (xs[k] - ex) ** 2 > (w + 2) ** 2:
+        return 0.0
+    sel = lab == lab[ys[k], xs[k]]
+    ys, xs = np.nonzero(sel)
+    rel = np.stack([xs + x0 - end[0], ys + y0 - end[1]], axis=1)
+    along = rel @ u
+    lat = rel @ np.array([-u[1], u[0]])
+    keep = (along >= -zone) & (along <= w + 2) & (np.abs(lat) <= zone)
+    if not keep.any():
+        return 0.0
+    return float(lat[keep].max() - lat[keep].min())
+
+
+def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
+    return float(np.hypot(*(a + t * (b - a) - q)))
+
+
+def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
+    """Take a (connected) ink mask apart into primitives, connections and containment."""
+    ink = np.asarray(ink, bool)
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0:
+        return Diagram([], [], 1.0)
+    box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    L = max(box[2] - box[0], box[3] - box[1], 1.0)
+    prims: list[Primitive] = []
+    text_boxes, body = _text_pieces(ink, L, cfg)
+    skel = skeletonize(body)
+    sk_len = max(float(skel.sum()), 1.0)
+    w = max(1.0, float(body.sum()) / sk_len)
+    spur = max(2.5 * w + 2, 0.02 * L)
+    g = _graph(skel, merge_len=max(2.5 * w, 4.0))
+    # Pass A: strokes of the whole body, for the axes.
+    strokes_a = _trace(g, w, spur, cfg.pair_deg)
+    if body.any():
+        bys, bxs = np.nonzero(body)
+        bbox_body = (float(bxs.min()), float(bys.min()), float(bxs.max() + 1), float(bys.max() + 1))
+    else:
+        bbox_body = box
+    axes = _axes(strokes_a, w, bbox_body, cfg) if strokes_a else None
+    axis_segs = [(axes[0][0], axes[0][1]), (axes[1][0], axes[1][1])] if axes is not None else []
+    shapes = _find_shapes(body, g, w, L, axis_segs, cfg) if body.any() else []
+    # Rings of the shapes out; the rest is connectors, axes and curves.
+    rest = body.copy()
+    grow = int(math.ceil(cfg.ring * w)) + 2
+    for kind, region, outline in shapes:
+        ring = ndimage.binary_dilation(region, iterations=grow) & ~ndimage.binary_erosion(region, iterations=grow)
+        rest &= ~ring
+        x0, y0 = outline.min(axis=0)
+        x1, y1 = outline.max(axis=0)
+        pts = _douglas_peucker(outline, max(1.0, 0.5 * w))
+        prims.append(Primitive(kind, (float(x0), float(y0), float(x1), float(y1)), [tuple(q) for q in pts]))
+    n_shapes = len(prims)
+    # Without the shapes, junctions are crossings and arrow tips: forks a few widths apart are one crossing
+    # (two lines crossing at a shallow angle share a stretch of skeleton).
+    # Arrow barbs cut short by a ring are short branches too: only true skeleton spurs (about a width) are dropped.
+    strokes = _trace(_graph(skeletonize(rest), max(5 * w + 4, 0.03 * L)), w, 1.5 * w + 1, cfg.pair_deg) \
+        if rest.any() else []
+    strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w)
+    pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
+    min_len = max(cfg.min_stroke * L, 4 * w)
+    lens = [_plen(q) for q in pieces]
+    # Axes absorb the pieces lying along them (and barbs at their ends become axis arrowheads).
+    used = [False] * len(pieces)
+    if axes is not None:
+        for k, q in enumerate(pieces):
+            if all(min(_near_segment(pt, a, b) for a, b in axis_segs) <= 2 * w + 3 for pt in q[:: max(1, len(q) // 8)]):
+                used[k] = True
+        hx, vx = axes
+        xs_ = np.concatenate([hx[:, 0], vx[:, 0]])
+        ys_ = np.concatenate([hx[:, 1], vx[:, 1]])
+        prims.append(Primitive("axes", (float(xs_.min()), float(ys_.min()), float(xs_.max()), float(ys_.max())),
+                               [tuple(hx[0]), tuple(hx[1]), tuple(vx[0]), tuple(vx[1])],
+                               extra={"x_axis": [tuple(hx[0]), tuple(hx[1])], "y_axis": [tuple(vx[0]), tuple(vx[1])]}))
+    # Barbs: short pieces hanging back from a longer piece's end.
+    barb_max = cfg.barb_max * L
+    cand = [k for k in range(len(pieces)) if not used[k] and max(w + 1, 4.0) <= lens[k] <= barb_max]
+    heads: dict[tuple[int, int], int] = {}
+    axis_ends = []
+    if axes is not None:
+        axis_ends = [(a, b) for a, b in axis_segs] + [(b, a) for a, b in axis_segs]
+    for k in sorted(cand, key=lambda k: lens[k]):
+        q = pieces[k]
+        best = None
+        for m, p in enumerate(pieces):
+            if m == k or used[m] or lens[m] <= lens[k] * 1.2 or lens[m] < 2 * w:
+                continue
+            for side, end, back in ((0, p[0], p), (1, p[-1], p[::-1])):
+                u = _direction(back, max(3 * w + 3, 0.2 * lens[m]))    # from the end back along the shaft
+                for qs, qe in ((q[0], q[-1]), (q[-1], q[0])):
+                    d = float(np.hypot(*(qs - end)))
+                    if d > 2 * w + 0.5 * lens[k] + 2:
+                        continue
+                    ang = _angle(qe - qs, u)
+                    if 10 <= ang <= 75 and (best is None or d < best[0]):
+                        best = (d, m, side)
+        for a, b in axis_ends:   # an axis drawn with an arrowhead at its far end
+            for qs, qe in ((q[0], q[-1]), (q[-1], q[0])):
+                d = float(np.hypot(*(qs - b)))
+                if d <= 2 * w + 0.35 * lens[k] + 2 and 10 <= _angle(qe - qs, a - b) <= 75:
+                    if best is None or d < best[0]:
+                        best = (d, -1, 0)
+        if best is not None:
+            used[k] = True
+            if best[1] >= 0:
+                heads[(best[1], best[2])] = heads.get((best[1], best[2]), 0) + 1
+    # Heads whose barbs melted into a wedge (thick pen, short barbs) or were cut by a shape's ring: the ink
+    # at the end spreads sideways well beyond the stroke width.
+    long_ = [m for m in range(len(pieces)) if not used[m] and lens[m] >= min_len]
+    longer = [m for m in long_ if lens[m] > barb_max]
+    for m in long_:
+        for side in (0, 1):
+            if (m, side) not in heads and _head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L) \
+                    >= cfg.head_spread * w + 2:
+                heads[(m, side)] = 1
+    head_ends = [pieces[m][0 if side == 0 else -1] for (m, side) in heads]
+    for m, p in enumerate(pieces):
+        if used[m] or lens[m] < min_len:
+            # Leftovers of a head (a barb cut in two) go with it.
+            continue
+        h0, h1 = heads.get((m, 0), 0), heads.get((m, 1), 0)
+        if h0 and not h1:
+            p = p[::-1]
+        kind, pts = _stroke_kind(p, w, cfg)
+        nh = int(h0 > 0) + int(h1 > 0)
+        if nh:
+            kind = "arrow"
+            pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
+        prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
+                                      float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh))
+    for b in text_boxes:
+        x0, y0, x1, y1 = (float(v) for v in b)
+        prims.append(Primitive("text_mark", (x0, y0, x1, y1), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
+    conns = _attach(prims, n_shapes, w, L, cfg)
+    inside = _containment(prims)
+    return Diagram(prims, conns, w, inside)
+
+
+def _dist_to_outline(q: Pt, p: Primitive) -> float:
+    """Distance from a point to a shape's outline (negative inside)."""
+    pts = np.asarray(p.points + p.points[:1], float)
+    qa = np.asarray(q, float)
+    a, b = pts[:-1], pts[1:]
+    ab = b - a
+    t = np.clip(((qa - a) * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-9), 0, 1)
+    d = float(np.hypot(*(a + t[:, None] * ab - qa).T).min())
+    from skimage.measure import points_in_poly
+    return -d if points_in_poly(qa[None], pts)[0] else d
+
+
+def _attach(prims: list[Primitive], n_shapes: int, w: float, L: float, cfg: DiagramConfig) -> list[Connection]:
+    """Tie each connector end to the shape it touches or points at; list shape-to-shape connections."""
+    tol = cfg.attach * L + 2 * w
+    conns = []
+    for i, p in enumerate(prims):
+        if p.kind not in ("line", "arrow", "freehand") or p.tail is None:
+            continue
+        for side, q in enumerate((p.tail, p.head)):
+            best = None
+            for s in range(n_shapes):
+                d = _dist_to_outline(q, prims[s])
+                if d <= tol and (best is None or d < best[0]):
+                    best = (d, s)
+            p.ends[side] = None if best is None else best[1]
+        a, b = p.ends
+        if a is not None and b is not None and a != b and p.kind in ("line", "arrow"):
+            conns.append(Connection(a, b, i, p.kind == "arrow" and p.heads == 1))
+    return conns
+
+
+def _containment(prims: list[Primitive]) -> list[tuple[int, int]]:
+    """(inner, outer) pairs: text or a shape whose box lies inside a shape's outline."""
+    from skimage.measure import points_in_poly
+    out = []
+    for i, p in enumerate(prims):
+        if p.kind not in ("circle", "rectangle", "text_mark"):
+            continue
+        best = None
+        for j, s in enumerate(prims):
+            if j == i or s.kind not in ("circle", "rectangle"):
+                continue
+            sw, sh = s.size
+            if sw * sh <= p.size[0] * p.size[1]:
+                continue
+            if points_in_poly(np.asarray([p.center]), np.asarray(s.points))[0]:
+                if best is None or sw * sh < best[0]:
+                    best = (sw * sh, j)
+        if best is not None:
+            out.append((i, best[1]))
+    return out
+
+
+# Structure -------------------------------------------------------------------------------------------------------
+
+def _clusters(values: list[float], tol: float) -> list[list[int]]:
+    """1-D clustering: sorted values split where consecutive gaps exceed tol (indices per cluster, in order)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out: list[list[int]] = []
+    for i in order:
+        if out and values[i] - values[out[-1][-1]] <= tol:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def _direction_word(dx: float, dy: float) -> str:
+    if abs(dx) >= abs(dy):
+        return "right" if dx > 0 else "left"
+    return "down" if dy > 0 else "up"
+
+
+def structure(dg: Diagram) -> dict[str, Any]:
+    """What the diagram is: a chart on axes, a layered network, a tree, a chain, overlapping circles, or a graph."""
+    P = dg.primitives
+    shapes = dg.shapes
+    out: dict[str, Any] = {"shapes": len(shapes)}
+    axes = [i for i, p in enumerate(P) if p.kind == "axes"]
+    if axes:
+        ax = P[axes[0]]
+        (hx0, hy0), (hx1, hy1) = ax.extra["x_axis"]
+        (vx0, vy0), (vx1, vy1) = ax.extra["y_axis"]
+        axis_y = (hy0 + hy1) / 2
+        top = min(vy0, vy1)
+        tol = 3 * dg.width + 0.03 * max(abs(hx1 - hx0), 1.0)
+        bars = [s for s in shapes if P[s].kind == "rectangle" and abs(P[s].bbox[3] - axis_y) <= tol
+                and min(hx0, hx1) - tol <= P[s].center[0] <= max(hx0, hx1) + tol]
+        bars.sort(key=lambda s: P[s].center[0])
+        span = max(axis_y - top, 1.0)
+        out["axes"] = True
+        out["bars"] = len(bars)
+        out["bar_heights"] = [round((axis_y - P[s].bbox[1]) / span, 2) for s in bars]
+        out["bar_ids"] = bars
+        out["curves"] = sum(1 for p in P if p.kind == "freehand")
+        out["axes_origin"] = ((vx0 + vx1) / 2, axis_y)
+        return out
+    if not shapes:
+        return out
+    size = float(np.median([max(P[s].size) for s in shapes]))
+    cols = _clusters([P[s].center[0] for s in shapes], 0.5 * size)
+    rows = _clusters([P[s].center[1] for s in shapes], 0.5 * size)
+    out["columns"] = [[shapes[i] for i in sorted(c, key=lambda i: P[shapes[i]].center[1])] for c in cols]
+    out["rows"] = [[shapes[i] for i in sorted(r, key=lambda i: P[shapes[i]].center[0])] for r in rows]
+    col_of = {shapes[i]: k for k, c in enumerate(cols) for i in c}
+    row_of = {shapes[i]: k for k, r in enumerate(rows) for i in r}
+    edges = [(c.a, c.b, c.directed) for c in dg.connections]
+    pairs = {frozenset((a, b)) for a, b, _ in edges}
+    n = len(shapes)
+    if not edges:
+        circles = [s for s in shapes if P[s].kind == "circle"]
+        overl = 0
+        for x in range(len(circles)):
+            for y in range(x + 1, len(circles)):
+                a, b = P[circles[x]], P[circles[y]]
+                d = math.dist(a.center, b.center)
+                if d < 0.5 * (max(a.size) + max(b.size)) * 0.95 and d > 0.1 * max(a.size):
+                    overl += 1
+        if len(circles) >= 2 and overl >= len(circles) - 1:
+            out["venn"] = len(circles)
+        return out
+    # Layered network: every connection joins neighbouring columns, and there are at least two columns.
+    if len(cols) >= 2 and all(abs(col_of[a] - col_of[b]) == 1 for a, b, _ in edges):
+        full = all(frozenset((a, b)) in pairs for k in range(len(cols) - 1)
+                   for a in out["columns"][k] for b in out["columns"][k + 1])
+        used_cols = sorted({col_of[a] for a, _, _ in edges} | {col_of[b] for _, b, _ in edges})
+        if used_cols == list(range(len(cols))) and max(len(c) for c in cols) >= 2:
+            out["layers"] = [len(c) for c in out["columns"]]
+            out["fully_connected"] = full
+    deg: dict[int, int] = {s: 0 for s in shapes}
+    adj: dict[int, set[int]] = {s: set() for s in shapes}
+    for a, b, _ in edges:
+        deg[a] += 1
+        deg[b] += 1
+        adj[a].add(b)
+        adj[b].add(a)
+    seen = {shapes[0]}
+    stack = [shapes[0]]
+    while stack:
+        x = stack.pop()
+        for y in adj[x] - seen:
+            seen.add(y)
+            stack.append(y)
+    connected = len(seen) == n
+    simple = len(pairs) == len(edges)
+    if connected and simple and len(edges) == n - 1:
+        if max(deg.values()) <= 2 and (len(rows) == 1 or len(cols) == 1) and n >= 2:
+            out["chain"] = _chain(P, shapes, edges, adj, deg)
+        elif "layers" not in out:
+            root = min(shapes, key=lambda s: P[s].center[1])
+            depth = {root: 0}
+            queue = [root]
+            while queue:
+                x = queue.pop(0)
+                for y in adj[x]:
+                    if y not in depth:
+                        depth[y] = depth[x] + 1
+                        queue.append(y)
+            levels = [sum(1 for v in depth.values() if v == d) for d in range(max(depth.values()) + 1)]
+            out["tree"] = {"nodes": n, "levels": levels, "root": root}
+    elif connected and simple and len(edges) == n and n >= 3 and max(deg.values()) <= 2:
+        # A chain closed by one return connection (a feedback path): drop the longest connection.
+        longest = max(dg.connections, key=lambda c: _plen(np.asarray(P[c.via].points, float)))
+        rest = [(c.a, c.b, c.directed) for c in dg.connections if c is not longest]
+        adj2 = {s: set() for s in shapes}
+        deg2 = {s: 0 for s in shapes}
+        for a, b, _ in rest:
+            adj2[a].add(b)
+            adj2[b].add(a)
+            deg2[a] += 1
+            deg2[b] += 1
+        if len(rows) == 1 or len(cols) == 1:
+            ch = _chain(P, shapes, rest, adj2, deg2)
+            ch["feedback"] = (longest.a, longest.b)
+            out["chain"] = ch
+    return out
+
+
+def _chain(P: list[Primitive], shapes: list[int], edges: list[tuple[int, int, bool]], adj: dict[int, set[int]],
+           deg: dict[int, int]) -> dict[str, Any]:
+    """Order and direction of shapes joined one after another."""
+    ends = [s for s in shapes if deg[s] == 1]
+    directed = {(a, b) for a, b, d in edges if d}
+    start = ends[0] if ends else shapes[0]
+    # Start where the arrows start.
+    for e in ends:
+        if any(a == e for a, b in directed):
+            start = e
+            break
+    order = [start]
+    while len(order) < len(shapes):
+        nxt = [y for y in adj[order[-1]] if y not in order]
+        if not nxt:
+            break
+        order.append(nxt[0])
+    forward = sum((order[k], order[k + 1]) in directed for k in range(len(order) - 1))
+    backward = sum((order[k + 1], order[k]) in directed for k in range(len(order) - 1))
+    if backward > forward:
+        order = order[::-1]
+    a, b = P[order[0]].center, P[order[-1]].center
+    return {"order": order, "direction": _direction_word(b[0] - a[0], b[1] - a[1]),
+            "arrows": "forward" if max(forward, backward) == len(order) - 1 else "mixed" if directed else "none"}
