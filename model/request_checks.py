@@ -160,8 +160,10 @@ def _is_label(s: str) -> bool:
     """A short name a figure would draw: not a sentence, not a list, not a Japanese clause."""
     if not s or len(s.split()) > 3 or re.search(r"[。.,、%]", s):
         return False
-    # Labels are kanji, katakana or Latin; a run of hiragana means the sentence went on (「青と遷移します」).
-    return len(_HIRAGANA.findall(s)) < 2 and s.lower() not in _CHAIN_WORDS
+    # Labels are kanji, katakana, Latin or a short all-hiragana word (「すすぐ」); kanji or katakana followed by
+    # hiragana particles means the sentence went on (「青と遷移します」, 「Yesならホーム画面表示」).
+    hira = len(_HIRAGANA.findall(s))
+    return (hira < 2 or hira == len(s)) and s.lower() not in _CHAIN_WORDS
 
 
 def _labels(text: str) -> list[dict[str, Any]]:

@@ -510,3 +510,61 @@ def test_two_sessions_see_only_their_own_revisions(served):
     a_js = next(f for f in a_files if str(f).endswith(".js"))
     b_js = next(f for f in b_files if str(f).endswith(".js"))
     assert "'red'" in open(a_js).read() and "rect(60, 60, 180, 180)" in open(b_js).read()
+
+
+# Request-aware repair
+
+class _CheckAwareGenerator(ScriptedGenerator):
+    """Answers a request that names layer sizes with a 4-5-1 network; a mismatch repair gets the asked sizes."""
+
+    def _answer(self, req, temperature):
+        if req.render_status == "ok" and "does not match the request" in req.instruction:
+            return tests_mlp(4, 5, 2)
+        return tests_mlp(4, 5, 1)
+
+
+def tests_mlp(*sizes: int) -> str:
+    """A p5 network with these units per column."""
+    return ("function setup() {\n  createCanvas(400, 300);\n  background(255);\n"
+            f"  const layers = [{', '.join(map(str, sizes))}];\n"
+            "  for (let i = 0; i < layers.length; i++) {\n"
+            "    for (let j = 0; j < layers[i]; j++) circle(80 + i * 120, 40 + j * 50, 30);\n  }\n}\n")
+
+
+def test_request_checks_repair_a_rendering_figure_that_misses_the_request():
+    engine, gen = _engine(_CheckAwareGenerator())
+    s = h.Session()
+    s.settings.request_checks = True
+    _say(engine, s, "Draw a 4-5-2 neural network")
+    revs = s.tree.ordered()
+    assert [r.status for r in revs] == ["ok", "ok"] and revs[1].source == "repair" and revs[1].parent == revs[0].id
+    fix = gen.requests[-1]
+    assert fix.render_status == "ok" and "column 3 has 1 circle" in fix.instruction
+    assert "Draw a 4-5-2 neural network" in fix.instruction
+    assert "misses the request" in _chat_text(s) and "still misses" not in _chat_text(s)
+
+
+def test_request_checks_off_leave_a_rendering_figure_alone_and_on_say_what_is_still_missing():
+    engine, gen = _engine(_CheckAwareGenerator())
+    s = h.Session()
+    _say(engine, s, "Draw a 4-5-2 neural network")
+    assert len(s.tree) == 1  # the default: only render failures are repaired
+    s2 = h.Session()
+    s2.settings.request_checks = True
+    s2.settings.repair_limit = 1
+    _say(engine, s2, "Draw a 4-5-3 neural network")  # the repair draws 4-5-2: still one short
+    assert len(s2.tree) == 2 and "still misses the request" in _chat_text(s2)
+
+
+def test_rank_candidates_puts_more_request_checks_passed_before_log_probability():
+    class R:
+        def __init__(self, status):
+            self.status = status
+
+    class C:
+        def __init__(self, lp):
+            self.logprob = lp
+
+    cands, results = [C(-0.1), C(-0.5), C(-0.9)], [R("ok"), R("ok"), R("error")]
+    assert h.rank_candidates(cands, results)[0] == [0, 1, 2]
+    assert h.rank_candidates(cands, results, checks_passed=[0, 2, 3])[0] == [1, 0, 2]  # rendering still first

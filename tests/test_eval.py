@@ -739,3 +739,62 @@ def test_generate_cli_passes_merge_and_int8_to_the_loader(tmp_path, monkeypatch)
     assert seen[0][1] == {"adapter": None, "merge": True, "quantize": "int8"}
     assert seen[1][1] == {"adapter": False, "merge": True, "repetition_penalty": 1.0}
     assert seen[2] == (("http://127.0.0.1:9/v1",), {"adapter": None})
+
+
+# Generation with checks derived from the request (model.request_checks) -------------------------------------------
+
+def _net(*sizes: int) -> str:
+    """A p5 network with these units per column."""
+    return ("function setup() {\n  createCanvas(400, 300);\n  background(255);\n"
+            f"  const layers = [{', '.join(map(str, sizes))}];\n"
+            "  for (let i = 0; i < layers.length; i++) {\n"
+            "    for (let j = 0; j < layers[i]; j++) circle(80 + i * 120, 40 + j * 50, 30);\n  }\n}\n")
+
+
+class _NetGen:
+    """Samples a 3-4-1 net (likelier) and a 3-4-2 net; a mismatch repair answers 3-4-2."""
+
+    name, adapter = "net-gen", None
+
+    def __init__(self):
+        self.mismatch_reasons: list[list[str]] = []
+
+    def generate(self, req, n=1, **kw):
+        from model import Candidate
+
+        codes = [(_net(3, 4, 1), -0.1), (_net(3, 4, 2), -0.9)][:n]
+        return [Candidate(code=c, text=c, logprob=lp, tokens=10) for c, lp in codes]
+
+    def repair_mismatch(self, code, reasons, lang="p5", request=None, **kw):
+        from model import Candidate
+
+        self.mismatch_reasons.append(list(reasons))
+        return [Candidate(code=_net(3, 4, 2), text="", logprob=-0.5, tokens=10)]
+
+
+def test_request_checks_rank_samples_before_log_probability():
+    from eval.generate import GenerateConfig, predict_row
+    from render import render_many
+
+    row = {"id": "x", "prompt": "a 3-4-2 neural network"}
+    plain = predict_row(row, _NetGen(), GenerateConfig(n=2), render_many)
+    assert plain["code"] == _net(3, 4, 1) and "request_checks" not in plain  # off: log-probability decides
+    ranked = predict_row(row, _NetGen(), GenerateConfig(n=2, request_checks=True), render_many)
+    assert ranked["code"] == _net(3, 4, 2)
+    assert ranked["request_checks"] == [{"type": "columns", "select": {"kind": "circle"}, "counts": [3, 4, 2]}]
+    assert [c["checks_passed"] for c in ranked["candidates"]] == [0, 1]
+
+
+def test_request_checks_start_a_repair_round_for_a_figure_that_misses_the_request():
+    from eval.generate import GenerateConfig, predict_row
+    from render import render_many
+
+    gen = _NetGen()
+    row = {"id": "y", "prompt": "a 3-4-2 neural network"}
+    out = predict_row(row, gen, GenerateConfig(n=1, repair=2, request_checks=True), render_many)
+    assert len(gen.mismatch_reasons) == 1 and len(gen.mismatch_reasons[0]) == 1
+    assert gen.mismatch_reasons[0][0].startswith("column 3 has 1 circle") and "want 2" in gen.mismatch_reasons[0][0]
+    assert [c["source"] for c in out["candidates"]] == ["sample", "check-repair"]  # fixed: no second round
+    assert out["code"] == _net(3, 4, 2) and out["candidates"][1]["check_failures"] == []
+    none = predict_row(row, _NetGen(), GenerateConfig(n=1, repair=0, request_checks=True), render_many)
+    assert len(none["candidates"]) == 1  # no repair rounds asked for
