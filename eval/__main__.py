@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "as in the app")
     r.add_argument("--batch-size", type=int, default=1,
                    help="prompts per model call (1 keeps time per prompt measurable)")
+    r.add_argument("--report-only", action="store_true",
+                   help="load no model: rebuild the report from the prompts already in OUT/predictions.jsonl")
 
     s = sub.add_parser("score", help="render and score predictions into a report")
     s.add_argument("--predictions", required=True, help="predictions JSONL written by generate (or any tool)")
@@ -113,7 +115,14 @@ def _model_flags(g: argparse.ArgumentParser) -> None:
                     help="the base model alone (a preset otherwise loads the project's adapter when it exists)")
     g.add_argument("-n", type=int, default=1, help="samples per prompt; the best is kept (render first, then "
                                                    "log-probability)")
-    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders")
+    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders (or, with "
+                                                          "--request-checks, the best one misses the request)")
+    g.add_argument("--examples", type=int, default=None, metavar="K",
+                   help="worked examples retrieved from model/examples and put before each first-figure prompt "
+                        "(default: the preset's setting, as in the app)")
+    g.add_argument("--request-checks", action="store_true",
+                   help="rank samples by checks derived from the prompt text (units per layer, bar values, counts, "
+                        "labels, colours) and spend repair rounds on figures that fail them")
     g.add_argument("--max-new-tokens", type=int, default=1024)
     g.add_argument("--temperature", type=float, default=0.7)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
@@ -141,6 +150,8 @@ def _load_generator(args: argparse.Namespace):
         opts["backend"] = args.backend
     if args.repetition_penalty is not None:
         opts["repetition_penalty"] = args.repetition_penalty
+    if args.examples is not None:
+        opts["examples"] = args.examples  # a prompt setting: it applies to endpoints too
     gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
     log.info("model %s, adapter %s, %s", gen.name, gen.adapter, opts or "as served")
     if args.seed is not None:
@@ -156,7 +167,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
                          temperature=args.temperature, render_timeout_s=args.render_timeout,
-                         batch_size=args.batch_size)
+                         batch_size=args.batch_size, request_checks=args.request_checks)
     log.info("generate: %s", cfg)
     gen = _load_generator(args)
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
@@ -237,16 +248,21 @@ def cmd_build_benchmark(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Generate, render and check a figure benchmark; write the run's report."""
-    from .figrun import RunConfig, run_benchmark
+    from .figrun import RunConfig, run_benchmark, write_run_report
 
     cats = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
     cfg = RunConfig(benchmark=args.benchmark, out=args.out, n=args.n, repair=args.repair, limit=args.limit,
                     categories=cats, lang=args.lang, seed=args.seed if args.seed is not None else 0,
                     max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                    render_timeout_s=args.render_timeout, batch_size=args.batch_size)
+                    render_timeout_s=args.render_timeout, batch_size=args.batch_size,
+                    request_checks=args.request_checks)
     log.info("run: %s", cfg)
-    gen = _load_generator(args)
-    report = run_benchmark(cfg, gen, progress=not args.quiet)
+    if args.report_only:
+        report = write_run_report(cfg)
+    else:
+        gen = _load_generator(args)
+        cfg.examples = int(getattr(getattr(gen, "settings", None), "examples", 0) or 0)  # recorded in the report
+        report = run_benchmark(cfg, gen, progress=not args.quiet)
     print(json.dumps({k: report[k] for k in ("n", "all_pass_rate", "mean_fraction", "render_first_try_rate",
                                              "render_success_rate")} | {"out": args.out}))
     return 0

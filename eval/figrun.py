@@ -22,7 +22,7 @@ from .figbench import load_benchmark, resolve_benchmark, select_subset
 from .generate import GenerateConfig, predict_rows
 from .jsonl import JsonlAppender, read_jsonl, repair_tail
 
-__all__ = ["RunConfig", "run_benchmark", "build_report", "report_markdown", "write_report_plots", "TimedGen"]
+__all__ = ["RunConfig", "run_benchmark", "write_run_report", "build_report", "report_markdown", "write_report_plots", "TimedGen"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class RunConfig:
     temperature: float = 0.7
     render_timeout_s: float = 10.0
     batch_size: int = 1  # prompts per generate_many call; 1 keeps time per prompt measurable
+    request_checks: bool = False  # checks derived from each prompt's text rank samples and start repair rounds
+    examples: int | None = None  # worked examples per first-figure prompt: recorded from the model's settings
 
     def __post_init__(self) -> None:
         if self.lang not in (None, "en", "ja"):
@@ -60,7 +62,7 @@ class RunConfig:
         """The eval.generate settings for this run (code language p5: the benchmark's checks read p5 traces)."""
         return GenerateConfig(n=self.n, repair=self.repair, lang="p5", max_new_tokens=self.max_new_tokens,
                               temperature=self.temperature, render_timeout_s=self.render_timeout_s,
-                              batch_size=self.batch_size)
+                              batch_size=self.batch_size, request_checks=self.request_checks)
 
 
 class TimedGen:
@@ -96,6 +98,9 @@ class TimedGen:
 
     def repair(self, *a: Any, **kw: Any) -> Any:
         return self._timed(self._gen.repair, *a, **kw)
+
+    def repair_mismatch(self, *a: Any, **kw: Any) -> Any:
+        return self._timed(self._gen.repair_mismatch, *a, **kw)
 
     @property
     def generate_many(self) -> Any:
@@ -177,7 +182,8 @@ def _result_row(bench: dict[str, Any], pred: dict[str, Any], final: Any, times: 
         "error": final.error if final is not None else "no code in the reply",
         "first_try_ok": any(c.get("status") == "ok" for c in samples),
         "ok": final is not None and final.ok,
-        "attempts": len(cands), "repairs": sum(c.get("source") == "repair" for c in cands),
+        "attempts": len(cands), "repairs": sum(c.get("source") in ("repair", "check-repair") for c in cands),
+        "check_repairs": sum(c.get("source") == "check-repair" for c in cands),
         "tokens": sum(int(c.get("tokens") or 0) for c in cands), "code_tokens": int(pred.get("tokens") or 0),
         "truncated": bool(pred.get("truncated")),
         "checks": [{"type": o.check.get("type"), "passed": bool(o.passed), "reason": o.reason} for o in outcomes],
@@ -229,9 +235,28 @@ def run_benchmark(cfg: RunConfig, gen: Any, render_many: Callable[..., list[Any]
                 bar.update(1)
                 t0 = time.perf_counter()
             cache.forget()
+    return write_run_report(cfg, getattr(gen, "name", None), getattr(gen, "adapter", None), rows)
+
+
+def write_run_report(cfg: RunConfig, model: str | None = None, adapter: str | None = None,
+                     rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Build OUT/report.json, report.md and plots/ from the selected rows already in OUT/predictions.jsonl.
+
+    Also what `run --report-only` does: the report of a run that was stopped part way covers the prompts done.
+    """
+    rows = rows if rows is not None else _pick_rows(cfg)
+    out_dir = Path(cfg.out)
+    preds_path = out_dir / PREDICTIONS
+    if not preds_path.exists():
+        raise FileNotFoundError(f"{preds_path}: no predictions yet (run without --report-only first)")
+    repair_tail(preds_path)
     selected = {str(r["id"]) for r in rows}
     results = [r for r in read_jsonl(preds_path) if str(r.get("id")) in selected]
-    report = build_report(results, cfg, getattr(gen, "name", None), getattr(gen, "adapter", None))
+    if len(results) < len(rows):
+        log.warning("the report covers %d of the %d selected prompts (the run is not finished)", len(results),
+                    len(rows))
+    report = build_report(results, cfg, model, adapter)
+    report["selected"] = len(rows)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     (out_dir / "report.md").write_text(report_markdown(report), encoding="utf-8")
     write_report_plots(report, out_dir / "plots")
@@ -328,11 +353,15 @@ def report_markdown(report: dict[str, Any], title: str = "Figure benchmark run")
         subset.append("--categories " + ",".join(cfg["categories"]))
     if cfg.get("lang"):
         subset.append(f"--lang {cfg['lang']}")
+    done = "" if report.get("selected", report["n"]) == report["n"] else \
+        f" — **{report['n']} of the {report['selected']} selected prompts done; the run was stopped early**"
     lines = [f"# {title}", "",
              f"Benchmark `{report['benchmark']}`, {report['n']} prompts"
-             + (f" ({'; '.join(subset)})" if subset else " (all)") + ".",
+             + (f" ({'; '.join(subset)})" if subset else " (all)") + done + ".",
              f"Model `{report['model']}`, adapter `{report['adapter']}`; -n {cfg['n']}, --repair {cfg['repair']}, "
-             f"temperature {cfg['temperature']}, max {cfg['max_new_tokens']} new tokens.", "",
+             f"temperature {cfg['temperature']}, max {cfg['max_new_tokens']} new tokens"
+             + (f", {cfg['examples']} worked example(s)" if cfg.get("examples") is not None else "")
+             + (", request-derived checks on" if cfg.get("request_checks") else "") + ".", "",
              "| metric | value |", "|---|---|",
              f"| all checks pass | {_p(report['all_pass_rate'])} |",
              f"| checks passed (mean fraction) | {_p(report['mean_fraction'])} |",

@@ -133,3 +133,10 @@ def test_run_cli_and_compare(tmp_path, bench, monkeypatch, capsys):
     assert "| bar-chart |" in table  # per-category table for figure reports
     assert main(["-q", "run", "--benchmark", str(bench), "--out", str(b), "--lang", "ja", "--categories",
                  "mlp"]) == 2  # nothing matches: a clear message, exit 2
+    # a run stopped part way: the report covers what is done and says so; no model is loaded
+    n_loads = len(seen)
+    assert main(["-q", "run", "--benchmark", str(bench), "--out", str(a), "--report-only"]) == 0
+    assert len(seen) == n_loads
+    md = (a / "report.md").read_text(encoding="utf-8")
+    assert "2 of the 3 selected prompts done" in md
+    assert main(["-q", "run", "--benchmark", str(bench), "--out", str(tmp_path / "none"), "--report-only"]) == 2
