@@ -1,7 +1,8 @@
 """Command line: generate figure code from a prompt.
 
     python -m model generate "a 3-layer MLP with 4, 5 and 1 units" [--code FILE] [--image PNG] [--lang p5|svg]
-        [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--max-new-tokens K] [--all]
+        [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--examples K] [--max-new-tokens K]
+        [--all]
     python -m model presets
 """
 
@@ -17,6 +18,7 @@ from model.errors import ModelError
 from model.loader import load
 from model.presets import DEFAULT_PRESET, PRESETS
 from model.prompts import Request
+from model.request_checks import derive_checks
 from model.types import Candidate
 
 log = logging.getLogger("model")
@@ -40,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--adapter", action="append", help="PEFT adapter directory (repeatable; the first is active)")
     g.add_argument("--no-adapter", action="store_true", help="ignore the preset's trained adapter")
     g.add_argument("-n", type=int, default=1, help="number of candidates, sampled in one batch (default 1)")
+    g.add_argument("--examples", type=int, default=None, metavar="K",
+                   help="worked examples retrieved from model/examples and put before a new figure's request "
+                        "(default: the preset's setting, as in the app and eval)")
     g.add_argument("--max-new-tokens", type=int, default=1024, help="token limit per candidate (default 1024)")
     g.add_argument("--temperature", type=float, default=None, help="sampling temperature (0 = greedy)")
     g.add_argument("--canvas", default="400x400", help="canvas size WxH (default 400x400)")
@@ -51,9 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _rank(cands: list[Candidate], lang: str, use_render: bool) -> list[tuple[Candidate, dict | None]]:
-    """Order candidates best first: renders cleanly (when rendering is needed), complete, likelier."""
+def _rank(cands: list[Candidate], lang: str, use_render: bool,
+          instruction: str = "") -> list[tuple[Candidate, dict | None]]:
+    """Order candidates best first: renders cleanly (when rendering is needed), passes more of the checks derived
+    from the request text, complete, likelier."""
     renders: list[dict | None] = [None] * len(cands)
+    passed = [0] * len(cands)
     # Rendering only matters when there is a choice to make.
     if use_render and len(cands) > 1 and any(c.code for c in cands):
         try:
@@ -61,12 +69,17 @@ def _rank(cands: list[Candidate], lang: str, use_render: bool) -> list[tuple[Can
 
             results = render_many([c.code or " " for c in cands], lang=lang)
             renders = [r.to_dict() for r in results]
+            checks = derive_checks(instruction) if lang == "p5" else []
+            if checks:
+                from model.request_checks import run_request_checks
+
+                passed = [sum(o.passed for o in run_request_checks(checks, r)) for r in results]
         except Exception as exc:  # the renderer is optional here; fall back to log-probabilities
             log.warning("Could not render candidates to rank them (%s); ranking by log-probability", exc)
 
     def key(i: int) -> tuple:
         c, r = cands[i], renders[i]
-        return (r is not None and r.get("status") == "ok", bool(c.code), not c.truncated,
+        return (r is not None and r.get("status") == "ok", passed[i], bool(c.code), not c.truncated,
                 c.logprob if c.logprob is not None else float("-inf"))
 
     order = sorted(range(len(cands)), key=key, reverse=True)
@@ -94,6 +107,8 @@ def _generate(args: argparse.Namespace) -> int:
     opts: dict = {}
     if args.threads:
         opts["num_threads"] = args.threads
+    if args.examples is not None:
+        opts["examples"] = args.examples
     gen = load(args.model, adapter=adapter, backend=args.backend, **opts)
     if args.seed is not None:
         if hasattr(gen, "reseed"):  # llama.cpp draws from its own random stream
@@ -105,7 +120,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.image and not gen.is_vision:
         log.warning("%s is a text model: the image is ignored", gen.name)
     cands = gen.generate(request, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
-    ranked = _rank(cands, args.lang, use_render=not args.no_render)
+    ranked = _rank(cands, args.lang, use_render=not args.no_render, instruction=args.prompt)
     if args.all:
         for cand, rendered in ranked:
             print(json.dumps(dict(cand.to_dict(), render=rendered), ensure_ascii=False))

@@ -230,3 +230,29 @@ def test_generator_puts_examples_before_first_figures_only():
     assert len(Probe("probe", GenSettings()).messages(Request("A pie chart"))) == 2  # the default: none
     with pytest.raises(ValueError, match="examples"):
         GenSettings(examples=9)
+
+
+def test_cli_examples_flags_reach_the_loader(monkeypatch, capsys):
+    """`python -m model generate --examples K` and `python -m eval generate/run --examples K` set the prompt."""
+    import model.__main__ as model_cli
+    from eval.__main__ import build_parser
+    from model import Candidate
+
+    seen = {}
+
+    class Fake:
+        name, adapter, is_vision = "fake", None, False
+
+        def generate(self, request, n=1, **kw):
+            return [Candidate(code="function setup() {}", text="", logprob=-0.1)]
+
+    def fake_load(*a, **kw):
+        seen.update(kw)
+        return Fake()
+
+    monkeypatch.setattr(model_cli, "load", fake_load)
+    assert model_cli.main(["generate", "a pie chart", "--examples", "2", "--no-render"]) == 0
+    assert seen["examples"] == 2 and "function setup" in capsys.readouterr().out
+    for cmd in (["generate", "--prompts", "p.jsonl", "--out", "o.jsonl"], ["run", "--out", "runs/x"]):
+        args = build_parser().parse_args(cmd + ["--examples", "1", "--request-checks"])
+        assert args.examples == 1 and args.request_checks is True
