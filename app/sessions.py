@@ -31,8 +31,9 @@ MAX_PNG_BYTES = 8 * 2**20
 MAX_PNG_SIDE = 4096
 STATUSES = {"ok", "error", "blank", "timeout"}
 LANGS = {"p5", "svg"}
-# How often the streamed text of a running turn is written (it only matters if the server dies mid-answer).
-PROGRESS_EVERY_S = 1.0
+# How often the streamed text of a running turn is written: it only matters if the server dies mid-answer, and
+# every write is a synced commit that all sessions wait for.
+PROGRESS_EVERY_S = 2.0
 
 SESSION_MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -307,7 +308,7 @@ class SessionStore:
         self._saved_of(session.sid).last_progress = time.monotonic()
 
     def turn_progress(self, session: Any, text: str) -> None:
-        """Remember the streamed text (at most once a second)."""
+        """Remember the streamed text (at most every PROGRESS_EVERY_S)."""
         saved = self._saved_of(session.sid)
         now = time.monotonic()
         if now - saved.last_progress >= PROGRESS_EVERY_S:
