@@ -44,6 +44,7 @@ class DiagramConfig:
     text_side: float = 0.075      # a separate piece whose long side is below this × L may be a letter
     text_gap: float = 1.3         # letters closer than this × their height join one word
     bridge: float = 0.07          # open ends closer than this × L (and the gap is short next to the ink
+    bridge_wide: float = 0.14     # ... up to this × L when the path between is six times the gap
     bridge_ratio: float = 3.0     # path between them, by this ratio) are a gap in an outline: bridged for holes
     min_node: float = 0.045       # holes narrower than this × L are not shapes
     ellipse_iou: float = 0.88     # outline IoU with its moment ellipse, above: circle/ellipse
@@ -53,6 +54,7 @@ class DiagramConfig:
     tail: float = 0.15            # ... where strokes meet: dead ends shorter than this × L are tails, not strokes
     clean_ellipse: float = 0.95   # ... unless it fits an ellipse
     clean_rect: float = 0.93      # ... or a rectangle this well
+    clean_corner_deg: float = 80.0   # (for such clean outlines only a turn sharper than this is a cell's corner)
     pair_deg: float = 40.0        # strokes go on through a junction when they bend less than this
     split_deg: float = 95.0       # a stroke is cut where it turns back sharper than this (barb drawn in one go)
     line_dev: float = 0.08        # max deviation / chord for a straight line
@@ -442,35 +444,44 @@ def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.nd
     return kind, out, {"ell": ell, "rect": rect, "sol": sol}
 
 
-def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float) -> np.ndarray:
-    """Join open ends that face each other across a small gap (a circle or box not quite closed)."""
+def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float, small_gap: float) -> np.ndarray:
+    """Join an open end to ink across a small gap (a circle or box not quite closed) when the way round is long."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
     ends = [i for i, j in enumerate(g.is_junction) if not j]
-    if len(ends) < 2:
+    if not ends:
         return mask
-    P = np.array([g.pos[i] for i in ends])
-    d = np.hypot(P[:, None, 0] - P[None, :, 0], P[:, None, 1] - P[None, :, 1])
-    # Path length between two ends along the ink: both on one chain, or via the graph (approximate by
-    # the sum of the chains touching each end when they are different strokes).
-    reach = {}
-    for k, e in enumerate(g.ends):
-        for side in (0, 1):
-            if e[side] >= 0 and not g.is_junction[e[side]]:
-                reach[e[side]] = (k, _plen(g.paths[k]))
+    nodes = np.array(g.pos)
+    P = nodes[ends]
+    d = np.hypot(P[:, None, 0] - nodes[None, :, 0], P[:, None, 1] - nodes[None, :, 1])   # end × node
+    # Path length along the ink: shortest path through the skeleton graph.
+    rows, cols, wts = [], [], []
+    for p, e in zip(g.paths, g.ends):
+        if e[0] >= 0 and e[1] >= 0 and e[0] != e[1]:
+            rows += [e[0], e[1]]
+            cols += [e[1], e[0]]
+            wts += [max(_plen(p), 1e-3)] * 2
+    nn = len(g.pos)
+    close = [a for a in range(len(ends)) if ((d[a] <= max_gap) & (np.arange(nn) != ends[a])).any()]
+    if not close:
+        return mask
+    geo = dijkstra(csr_matrix((wts, (rows, cols)), shape=(nn, nn)), indices=[ends[a] for a in close])
+    geo_of = {a: geo[r] for r, a in enumerate(close)}
+    pairs = sorted(((d[a, t], a, t) for a in close for t in range(nn) if t != ends[a] and d[a, t] <= max_gap))
     bridges = np.zeros_like(mask)
-    used = set()
-    for a, b in sorted(((a, b) for a in range(len(ends)) for b in range(a + 1, len(ends)) if d[a, b] <= max_gap),
-                       key=lambda ab: d[ab[0], ab[1]]):
-        if a in used or b in used:
+    used: set[int] = set()
+    for gap, a, t in pairs:
+        ia = ends[a]
+        if ia in used or (not g.is_junction[t] and t in used):
             continue
-        ia, ib = ends[a], ends[b]
-        if ia not in reach or ib not in reach:
+        along = float(geo_of[a][t])
+        if not math.isfinite(along):
+            if gap > small_gap:
+                continue      # separate strokes: only small gaps
+        elif along < ratio * max(gap, 2 * w) or (gap > small_gap and along < 6.0 * gap):
             continue
-        (ka, la), (kb, lb) = reach[ia], reach[ib]
-        along = la if ka == kb else la + lb
-        if along < ratio * max(d[a, b], 2 * w):
-            continue
-        used |= {a, b}
-        pa, pb = g.pos[ia], g.pos[ib]
+        used |= {ia, t}
+        pa, pb = g.pos[ia], g.pos[t]
         rr, cc = draw_line(int(round(pa[1])), int(round(pa[0])), int(round(pb[1])), int(round(pb[0])))
         ok = (rr >= 0) & (rr < mask.shape[0]) & (cc >= 0) & (cc < mask.shape[1])
         bridges[rr[ok], cc[ok]] = True
@@ -482,7 +493,9 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float)
 def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list[tuple[np.ndarray, np.ndarray]],
                  cfg: DiagramConfig) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Closed shapes as (kind, centre-line region mask (full size), outline)."""
-    bridged = _bridge(ink, g, w, max(cfg.bridge * L, 5 * w), cfg.bridge_ratio)
+    # Small gaps close whenever the ink path around is a few times longer; wide ones (a big circle left open)
+    # only when the path around is much longer still.
+    bridged = _bridge(ink, g, w, max(cfg.bridge_wide * L, 5 * w), cfg.bridge_ratio, max(cfg.bridge * L, 5 * w))
     holes = ndimage.binary_fill_holes(bridged) & ~bridged
     lab, n = ndimage.label(holes)
     if n == 0:
@@ -541,7 +554,7 @@ def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: lis
     step = max(3 * w + 3, 0.06 * size)
     # Cells between strokes are never this clean; a clean outline with a stroke poking in stays a shape.
     clean = f["ell"] >= cfg.clean_ellipse or f["rect"] >= cfg.clean_rect
-    if not clean and _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.corner_deg):
+    if _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.clean_corner_deg if clean else cfg.corner_deg):
         return None
     return kind, out
 
@@ -805,6 +818,17 @@ def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int],
     return float(lat[keep].max() - lat[keep].min())
 
 
+def _axes_on_shapes(axis_segs: list[tuple[np.ndarray, np.ndarray]], shapes: list[Primitive], w: float) -> bool:
+    """True when the 'axes' are sides of shapes (two boxes' edges, a box and a connector), not axes."""
+    outs = [np.asarray(s.points, float) for s in shapes]
+    fr = []
+    for a, b in axis_segs:
+        pts = a + np.linspace(0, 1, 12)[:, None] * (b - a)
+        near = [min(float(np.hypot(*(o - q).T).min()) for o in outs) <= 2 * w + 3 for q in pts]
+        fr.append(sum(near) / len(near))
+    return fr[1] >= 0.4 or fr[0] >= 0.85
+
+
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
     return float(np.hypot(*(a + t * (b - a) - q)))
@@ -846,6 +870,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
         pts = _douglas_peucker(outline, max(1.0, 0.5 * w))
         prims.append(Primitive(kind, (float(x0), float(y0), float(x1), float(y1)), [tuple(q) for q in pts]))
     n_shapes = len(prims)
+    if axes is not None and shapes and _axes_on_shapes(axis_segs, prims, w):
+        axes, axis_segs = None, []
     # Without the shapes, junctions are crossings and arrow tips: forks a few widths apart are one crossing
     # (two lines crossing at a shallow angle share a stretch of skeleton).
     # Arrow barbs cut short by a ring are short branches too: only true skeleton spurs (about a width) are dropped.
@@ -855,8 +881,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
     min_len = max(cfg.min_stroke * L, 4 * w)
     lens = [_plen(q) for q in pieces]
+    # Pieces running along a shape's outline are leftovers of its ring (an overshoot, a wobble off the fit).
+    used = [_along_outline(q, prims[:n_shapes], 2 * w + 3) for q in pieces]
     # Axes absorb the pieces lying along them (and barbs at their ends become axis arrowheads).
-    used = [False] * len(pieces)
     if axes is not None:
         for k, q in enumerate(pieces):
             if all(min(_near_segment(pt, a, b) for a, b in axis_segs) <= 2 * w + 3 for pt in q[:: max(1, len(q) // 8)]):
@@ -901,7 +928,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
                 heads[(best[1], best[2])] = heads.get((best[1], best[2]), 0) + 1
     # Heads whose barbs melted into a wedge (thick pen, short barbs) or were cut by a shape's ring: the ink
     # at the end spreads sideways well beyond the stroke width.
-    long_ = [m for m in range(len(pieces)) if not used[m] and lens[m] >= min_len]
+    long_ = [m for m in range(len(pieces)) if not used[m] and (lens[m] >= min_len or
+                                                                _joins_two(pieces[m], prims[:n_shapes], cfg.attach * L + 2 * w))]
     longer = [m for m in long_ if lens[m] > barb_max]
     for m in long_:
         for side in (0, 1):
@@ -910,8 +938,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
                 heads[(m, side)] = 1
     head_ends = [pieces[m][0 if side == 0 else -1] for (m, side) in heads]
     for m, p in enumerate(pieces):
-        if used[m] or lens[m] < min_len:
-            # Leftovers of a head (a barb cut in two) go with it.
+        if used[m] or (lens[m] < min_len and not _joins_two(p, prims[:n_shapes], cfg.attach * L + 2 * w)):
             continue
         h0, h1 = heads.get((m, 0), 0), heads.get((m, 1), 0)
         if h0 and not h1:
@@ -929,6 +956,33 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     conns = _attach(prims, n_shapes, w, L, cfg)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
+
+
+def _along_outline(p: np.ndarray, shapes: list[Primitive], tol: float) -> bool:
+    """True when most of a stroke lies on some shape's outline."""
+    if not shapes or len(p) < 2:
+        return False
+    q = p[:: max(1, len(p) // 16)]
+    for s in shapes:
+        o = np.asarray(s.points + s.points[:1], float)
+        o = np.concatenate([np.linspace(o[k], o[k + 1], max(2, int(np.hypot(*(o[k + 1] - o[k])) / 2)))
+                            for k in range(len(o) - 1)])
+        d = np.hypot(q[:, None, 0] - o[None, :, 0], q[:, None, 1] - o[None, :, 1]).min(axis=1)
+        if (d <= tol).mean() >= 0.7:
+            return True
+    return False
+
+
+def _joins_two(p: np.ndarray, shapes: list[Primitive], tol: float) -> bool:
+    """True when a stroke's two ends lie at two different shapes (a short connector, not a speck)."""
+    if len(p) < 2 or not shapes:
+        return False
+    near = []
+    for q in (p[0], p[-1]):
+        d = [(_dist_to_outline(tuple(q), s), k) for k, s in enumerate(shapes)]
+        dmin, k = min(d)
+        near.append(k if dmin <= tol else None)
+    return near[0] is not None and near[1] is not None and near[0] != near[1]
 
 
 def _dist_to_outline(q: Pt, p: Primitive) -> float:

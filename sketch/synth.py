@@ -481,7 +481,8 @@ class _Pen:
     def circle(self, cx: float, cy: float, r: float, label: bool = True) -> int:
         rng = self.rng
         a, b = r * rng.uniform(0.93, 1.08), r * rng.uniform(0.93, 1.08)
-        extra = rng.uniform(-0.35, -0.12) if rng.random() < self.cfg.open_prob else rng.uniform(0.0, 0.45)
+        extra = rng.uniform(-0.3, -0.08) if rng.random() < self.cfg.open_prob else rng.uniform(0.0, 0.45)
+        extra = max(extra, -40.0 / r) if extra < 0 else extra     # a gap of at most ~40 px, however big the circle
         self.stroke(_ellipse(cx, cy, a, b, rng.uniform(0, 2 * math.pi), 2 * math.pi + extra, rng.uniform(-0.2, 0.2)))
         return self._shape("circle", cx, cy, a, b, label)
 
@@ -673,7 +674,7 @@ def _diag_chain(pen: _Pen, W: int, H: int, vertical: bool) -> dict[str, Any]:
     conns, ids = [], []
     if vertical:
         ys = np.linspace(0.12 * H, 0.88 * H, n)
-        hh = min(0.3 * (ys[1] - ys[0]), 0.08 * H)
+        hh = min(0.22 * (ys[1] - ys[0]), 0.07 * H)   # leaves room for arrows at least twice their head
         hw = rng.uniform(0.16, 0.28) * W
         cs = [(W / 2 + rng.uniform(-0.02, 0.02) * W, y) for y in ys]
         for c in cs:
