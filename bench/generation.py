@@ -14,6 +14,15 @@ project runs it (the prompt prefilled once and its cache copied to 4 rows, small
 top-k tokens), the same call with each of those switched off in turn, plain transformers (num_return_sequences=4)
 and 4 separate calls. batch_4_prompts compares 4 different figure prompts in one left-padded generate_many() call
 with the same prompts in 4 generate() calls (greedy).
+
+    .venv/bin/python bench/generation.py --backends [--pairs 0.5b/fp32,0.5b/llamacpp,...] [--rounds 2]
+
+compares the backends instead: each (model, backend) pair runs in its own worker process, so that its peak RSS is
+its own, and the workers are driven round by round (order reversed every other round). Per pair: first-token
+latency (prefill + one token), prompt tokens/s, decode tokens/s (the time between the first and the last of
+--max-new-tokens greedy tokens) and peak RSS; for llama.cpp also the wall time of an edit turn (a 60-line
+program, "make the output node red", greedy, to the end of the reply) with and without prompt lookup. llama.cpp's
+prompt cache is emptied before every measurement so that each one prefills the whole prompt.
 """
 
 from __future__ import annotations
@@ -256,6 +265,201 @@ def report(rows: list[Row]) -> str:
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
 
+# -- backends: {0.5B, 1.5B} × {transformers fp32, transformers int8, llama.cpp Q4_K_M} --------------------------
+EDIT_PROGRAM = """// A 3-layer network: 4 inputs, 5 hidden units, 1 output.
+const W = 480, H = 360;
+const inputs = [[80, 60], [80, 140], [80, 220], [80, 300]];
+const hidden = [[240, 40], [240, 110], [240, 180], [240, 250], [240, 320]];
+const output = [400, 180];
+
+function setup() {
+  createCanvas(W, H);
+  noLoop();
+}
+
+function drawNode(x, y, c) {
+  stroke(40);
+  strokeWeight(1.5);
+  fill(c);
+  circle(x, y, 34);
+}
+
+function drawEdge(a, b) {
+  stroke(150);
+  strokeWeight(1);
+  line(a[0], a[1], b[0], b[1]);
+}
+
+function draw() {
+  background(255);
+  // edges first so the nodes sit on top
+  for (const a of inputs) {
+    for (const b of hidden) {
+      drawEdge(a, b);
+    }
+  }
+  for (const b of hidden) {
+    drawEdge(b, output);
+  }
+  // input layer
+  for (const p of inputs) {
+    drawNode(p[0], p[1], color(120, 170, 230));
+  }
+  // hidden layer
+  for (const p of hidden) {
+    drawNode(p[0], p[1], color(140, 210, 140));
+  }
+  // output layer
+  drawNode(output[0], output[1], color(200, 200, 200));
+  // labels
+  noStroke();
+  fill(0);
+  textAlign(CENTER, CENTER);
+  textSize(14);
+  text("Input", 80, 340);
+  text("Hidden", 240, 350);
+  text("Output", 400, 230);
+  textSize(11);
+  for (let i = 0; i < inputs.length; i++) {
+    text("x" + (i + 1), inputs[i][0] - 32, inputs[i][1]);
+  }
+  text("y", output[0] + 30, output[1]);
+}
+"""
+EDIT_REQUEST = Request("make the output node red", code=EDIT_PROGRAM, render_status="ok")
+_KINDS = {"fp32": ("transformers", {}), "int8": ("transformers", {"quantize": "int8"}), "llamacpp": ("llamacpp", {}),
+          "llamacpp1": ("llamacpp", {"num_threads": 1})}
+_MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) -> None:
+    """Load one (model, backend) pair, then answer measurement commands read from stdin, one JSON line each."""
+    logging.basicConfig(level=logging.WARNING)
+    backend, opts = _KINDS[kind]
+    if threads:
+        opts = dict(opts, num_threads=threads)
+    t0 = time.perf_counter()
+    gen = load(preset, adapter=False, backend=backend, **opts)
+    load_s = time.perf_counter() - t0
+    fresh = getattr(gen, "_forget_cache", lambda: None)  # llama.cpp: empty the prompt cache
+
+    def timed(req: Request, mnt: int, **attrs) -> tuple[float, int]:
+        saved = {k: getattr(gen, k) for k in attrs}
+        for k, v in attrs.items():
+            setattr(gen, k, v)
+        try:
+            fresh()
+            t = time.perf_counter()
+            cand = gen.generate(req, max_new_tokens=mnt, temperature=0.0)[0]
+            return time.perf_counter() - t, cand.tokens
+        finally:
+            for k, v in saved.items():
+                setattr(gen, k, v)
+
+    timed(PROMPT, 2)  # warm-up
+    prompt_tokens = gen.count_tokens(gen.prompt_text(PROMPT)) if hasattr(gen, "prompt_text") else 0
+    print(json.dumps({"ready": True, "load_s": load_s, "prompt_tokens": prompt_tokens}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "quit":
+            break
+        if cmd == "speed":
+            first_s, _ = timed(PROMPT, 1)
+            total_s, tokens = timed(PROMPT, max_new_tokens)
+            out = {"first_s": first_s, "total_s": total_s, "tokens": tokens}
+        elif cmd in ("edit_lookup", "edit_plain"):
+            total_s, tokens = timed(EDIT_REQUEST, 2048, prompt_lookup=cmd == "edit_lookup")
+            out = {"total_s": total_s, "tokens": tokens, **getattr(gen, "last_stats", {})}
+        else:
+            out = {"error": f"unknown command {cmd!r}"}
+        out["rss_mb"] = _peak_rss_mb()
+        print(json.dumps(out), flush=True)
+
+
+def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: int | None) -> dict[str, dict]:
+    """Measure every "model/kind" pair in its own worker process, interleaved; returns per-pair means."""
+    import statistics
+    import subprocess
+
+    workers: dict[str, subprocess.Popen] = {}
+    info: dict[str, dict] = {}
+    for key in pairs:
+        m, k = key.split("/")
+        cmd = [sys.executable, __file__, "--worker", _MODELS[m], k, "--max-new-tokens", str(max_new_tokens)]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        # Loaded one at a time: conversions and loads are heavy, and load times are measured too.
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = proc.stdout.readline()
+        if not ready:
+            log.warning("%s did not start (exit %s); left out", key, proc.wait())
+            continue
+        workers[key] = proc
+        info[key] = json.loads(ready)
+        log.warning("loaded %s: %s", key, info[key])
+
+    def ask(key: str, cmd: str) -> dict:
+        proc = workers[key]
+        proc.stdin.write(cmd + "\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())
+
+    plan = [(key, "speed") for key in workers]
+    # Edit turns are long (the whole program again): measured on llama.cpp at its default threads only.
+    plan += [(key, c) for key in workers if key.endswith("/llamacpp") for c in ("edit_plain", "edit_lookup")]
+    acc: dict[tuple[str, str], list[dict]] = {p: [] for p in plan}
+    bar = tqdm(total=len(plan) * rounds, desc="measurements", unit="run")
+    for r in range(rounds):
+        for key, cmd in (plan if r % 2 == 0 else plan[::-1]):
+            bar.set_postfix_str(f"{key} {cmd}")
+            acc[(key, cmd)].append(ask(key, cmd))
+            log.warning("measured %s %s: %s", key, cmd, acc[(key, cmd)][-1])
+            bar.update(1)
+    bar.close()
+    for key, proc in workers.items():
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+    for key in workers:
+        speed = acc[(key, "speed")]
+        first = statistics.mean(x["first_s"] for x in speed)
+        dec = statistics.mean((x["tokens"] - 1) / (x["total_s"] - x["first_s"]) for x in speed)
+        info[key].update(first_s=first, decode_tok_s=dec, prompt_tok_s=info[key]["prompt_tokens"] / first,
+                         rss_mb=max(x["rss_mb"] for x in speed + sum((acc.get((key, c), []) for c in
+                                                                      ("edit_plain", "edit_lookup")), [])))
+        for c in ("edit_plain", "edit_lookup"):
+            if acc.get((key, c)):
+                info[key][c] = {f: statistics.mean(x[f] for x in acc[(key, c)])
+                                for f in ("total_s", "tokens", "drafted", "accepted")}
+    for proc in workers.values():
+        proc.wait(timeout=60)
+    return info
+
+
+def report_backends(info: dict[str, dict]) -> str:
+    """Markdown table of the backend run and the goal ratios."""
+    lines = ["| model / backend | load s | prompt tokens | first token s | prompt tok/s | decode tok/s | "
+             "× fp32 0.5B decode | peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
+    base = info.get("0.5b/fp32")
+    for key, r in info.items():
+        ratio = f"{r['decode_tok_s'] / base['decode_tok_s']:.2f}" if base else "-"
+        lines.append(f"| {key} | {r['load_s']:.1f} | {r['prompt_tokens']} | {r['first_s']:.2f} | "
+                     f"{r['prompt_tok_s']:.0f} | {r['decode_tok_s']:.2f} | {ratio} | {r['rss_mb']:.0f} |")
+    notes = []
+    for key, r in info.items():
+        if r.get("edit_plain") and r.get("edit_lookup"):
+            p, q = r["edit_plain"], r["edit_lookup"]
+            notes.append(f"{key} edit turn: {p['total_s']:.1f} s without prompt lookup ({p['tokens']:.0f} tokens), "
+                         f"{q['total_s']:.1f} s with ({q['tokens']:.0f} tokens, {q['accepted']:.0f} of "
+                         f"{q['drafted']:.0f} drafted tokens accepted): ratio {q['total_s'] / p['total_s']:.2f}")
+    return "\n".join(lines + [""] + [f"- {n}" for n in notes])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--max-new-tokens", type=int, default=32, help="tokens per answer (default 32)")
@@ -263,8 +467,28 @@ def main() -> None:
     p.add_argument("--only", default="", help="comma-separated subset: baseline,small_batch,bf16,int8,"
                                                "static_cache,threads_1,lora,best_of_4,batch_4_prompts")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    p.add_argument("--backends", action="store_true", help="compare backends and models (see above)")
+    p.add_argument("--pairs", default="0.5b/fp32,0.5b/int8,0.5b/llamacpp,0.5b/llamacpp1,1.5b/fp32,1.5b/int8,"
+                                       "1.5b/llamacpp,1.5b/llamacpp1",
+                   help="--backends: model/kind pairs; models 0.5b, 1.5b; kinds fp32, int8, llamacpp, llamacpp1 "
+                        "(llama.cpp on one thread)")
+    p.add_argument("--threads", type=int, default=None, help="--backends: threads per worker (default: the loader's)")
+    p.add_argument("--worker", nargs=2, metavar=("PRESET", "KIND"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.worker:
+        _worker(args.worker[0], args.worker[1], args.max_new_tokens, args.threads)
+        return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.backends:
+        log.warning("config: %s", vars(args))
+        info = run_backends([x.strip() for x in args.pairs.split(",") if x.strip()], args.max_new_tokens,
+                            args.rounds, args.threads)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, max_new_tokens {args.max_new_tokens}, "
+              f"rounds {args.rounds}, greedy; means over interleaved rounds")
+        print(report_backends(info))
+        if args.json:
+            args.json.write_text(json.dumps(info, indent=1))
+        return
     import torch
 
     only = {s.strip() for s in args.only.split(",") if s.strip()} or None

@@ -17,6 +17,7 @@ import ctypes
 import logging
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def _import_llama() -> Any:
 
 
 _BACKEND_READY = False
+MAX_PARALLEL = 8  # sequences decoded side by side for best-of-n (more run in further rounds)
 
 
 _NATIVE_LOG = logging.getLogger("model.llamacpp.native")
@@ -173,6 +175,47 @@ def pick_token(logits: np.ndarray, seen: np.ndarray | None, s: Sampling, rng: np
     return int(index[rng.choice(len(probs), p=probs)])
 
 
+class _Reply:
+    """One reply being decoded: its tokens, their log-probabilities, its text and when it ends."""
+
+    def __init__(self, gen: LlamaCppGenerator, prompt: list[int], budget: int, sampling: Sampling,
+                 on_text: Callable[[str], None] | None = None) -> None:
+        self.gen = gen
+        self.budget = budget
+        self.sampling = sampling
+        self.on_text = on_text
+        self.tokens: list[int] = []
+        self.logprobs: list[float] = []
+        self.text = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.seen = None  # tokens the repetition penalty applies to: the prompt's and the reply's
+        if sampling.repetition_penalty and sampling.repetition_penalty != 1.0:
+            self.seen = np.zeros(gen.n_vocab, dtype=bool)
+            self.seen[np.asarray(prompt, dtype=np.int64)] = True
+
+    def pick(self, logits: np.ndarray, rng: np.random.Generator) -> int:
+        return pick_token(logits, self.seen, self.sampling, rng)
+
+    def add(self, token: int, logits: np.ndarray) -> str | None:
+        """Record a chosen token; the finish reason when the reply ends with it."""
+        self.tokens.append(token)
+        self.logprobs.append(_log_softmax_at(logits, token))
+        if self.seen is not None:
+            self.seen[token] = True
+        if self.gen._is_eog(token):
+            return "stop"
+        piece = self._decoder.decode(self.gen._piece(token))
+        if piece:
+            self.text += piece
+            if self.on_text is not None:
+                self.on_text(self.text)
+        return "length" if len(self.tokens) >= self.budget else None
+
+    def result(self, finish: str, drafted: int = 0, accepted: int = 0) -> _Result:
+        self.text += self._decoder.decode(b"", final=True)
+        return _Result(self.tokens, self.logprobs, finish, self.text, drafted, accepted)
+
+
 class LlamaCppGenerator(Generator):
     """A GGUF model run by llama.cpp, with optional LoRA adapters converted from PEFT."""
 
@@ -208,7 +251,9 @@ class LlamaCppGenerator(Generator):
         cp.n_batch = cp.n_ubatch = int(n_batch)
         cp.n_threads = threads
         cp.n_threads_batch = int(n_threads_batch or threads)
-        cp.n_seq_max = 1
+        # Best-of-n decodes n sequences in one batch over a cache whose prompt cells they share.
+        cp.n_seq_max = MAX_PARALLEL
+        cp.kv_unified = True
         cp.no_perf = True
         try:
             self._ctx = internals.LlamaContext(model=self._model, params=cp, verbose=False)
@@ -228,6 +273,7 @@ class LlamaCppGenerator(Generator):
         self.lookup_ngram = int(lookup_ngram)
         self.lookup_tokens = int(lookup_tokens)
         self._rng = np.random.default_rng(seed)
+        self._seeded = seed is not None
         self._lock = threading.Lock()
         self._kv: list[int] = []  # tokens whose keys/values sit in the cache, in order (sequence 0)
         self._adapter_handles: dict[str, Any] = {}
@@ -248,8 +294,17 @@ class LlamaCppGenerator(Generator):
             self._model.close()
 
     def reseed(self, seed: int | None) -> None:
-        """Restart the sampling random stream (same seed, same samples on the same machine)."""
+        """Restart the sampling random stream (same seed, same samples on the same machine); None: unseeded."""
         self._rng = np.random.default_rng(seed)
+        self._seeded = seed is not None
+
+    def _call_rng(self) -> np.random.Generator:
+        """The random stream of one call: the seeded one, or one drawn from torch's global generator when torch is
+        loaded, so that torch.manual_seed() makes this backend repeatable as it does the transformers backend."""
+        torch = sys.modules.get("torch")
+        if self._seeded or torch is None:
+            return self._rng
+        return np.random.default_rng(int(torch.randint(0, 2**62, (1,)).item()))
 
     # -- adapters --
     @property
@@ -410,67 +465,46 @@ class LlamaCppGenerator(Generator):
         self._decode(prompt[len(self._kv):], "last")
         return self._logits(self._batch.batch.n_tokens - 1)
 
+    def _check_prompt(self, prompt: list[int]) -> None:
+        if not prompt:
+            raise ModelError("The prompt is empty.")
+        if len(prompt) >= self.n_ctx:
+            raise ModelError(f"The prompt has {len(prompt)} tokens, more than the context of {self.n_ctx}; "
+                             "shorten the history or load with a larger n_ctx.")
+
     def _run(self, prompt: list[int], *, max_new_tokens: int, sampling: Sampling,
              stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,
              lookup: bool = False) -> _Result:
         """Decode one reply to the prompt (the caller holds the lock)."""
         from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-        if not prompt:
-            raise ModelError("The prompt is empty.")
-        if len(prompt) >= self.n_ctx:
-            raise ModelError(f"The prompt has {len(prompt)} tokens, more than the context of {self.n_ctx}; "
-                             "shorten the history or load with a larger n_ctx.")
-        budget = min(max_new_tokens, self.n_ctx - len(prompt))
+        self._check_prompt(prompt)
+        reply = _Reply(self, prompt, min(max_new_tokens, self.n_ctx - len(prompt)), sampling, on_text)
         drafter = LlamaPromptLookupDecoding(max_ngram_size=self.lookup_ngram, num_pred_tokens=self.lookup_tokens)
-        seen = None
-        if sampling.repetition_penalty and sampling.repetition_penalty != 1.0:
-            seen = np.zeros(self.n_vocab, dtype=bool)
-            seen[np.asarray(prompt, dtype=np.int64)] = True
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        out: list[int] = []
-        lps: list[float] = []
-        text = ""
         drafted = accepted = 0
-
-        def emit(token: int, logits: np.ndarray) -> str | None:
-            """Record a chosen token; the finish reason when the reply ends with it."""
-            nonlocal text
-            out.append(token)
-            lps.append(_log_softmax_at(logits, token))
-            if seen is not None:
-                seen[token] = True
-            if self._is_eog(token):
-                return "stop"
-            piece = decoder.decode(self._piece(token))
-            if piece:
-                text += piece
-                if on_text is not None:
-                    on_text(text)
-            return "length" if len(out) >= budget else None
-
         cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
         logits = self._prefill(prompt)
         if cancelled():
             return _Result([], [], "cancelled", "")
-        pending = pick_token(logits, seen, sampling, self._rng)
-        finish = emit(pending, logits)
+        rng = self._call_rng()
+        pending = reply.pick(logits, rng)
+        finish = reply.add(pending, logits)
         while finish is None:
             if cancelled():
                 finish = "cancelled"
                 break
             draft: list[int] = []
-            room = budget - len(out)
+            room = reply.budget - len(reply.tokens)
             if lookup and room > 1:
-                history = np.asarray(prompt + out, dtype=np.intc)
+                history = np.asarray(prompt + reply.tokens, dtype=np.intc)
                 draft = [int(t) for t in drafter(history)[:min(room - 1, self.n_batch - 1)]]
             start = len(self._kv)
             self._decode([pending] + draft, "all" if draft else "last")
             drafted += len(draft)
             for j in range(len(draft) + 1):
                 logits = self._logits(j)
-                token = pick_token(logits, seen, sampling, self._rng)
-                finish = emit(token, logits)
+                token = reply.pick(logits, rng)
+                finish = reply.add(token, logits)
                 if j < len(draft) and token == draft[j]:
                     accepted += 1
                     if finish is None:
@@ -479,8 +513,53 @@ class LlamaCppGenerator(Generator):
                 self._truncate_cache(start + j + 1)
                 pending = token
                 break
-        text += decoder.decode(b"", final=True)
-        return _Result(out, lps, finish, text, drafted, accepted)
+        return reply.result(finish, drafted, accepted)
+
+    def _run_batch(self, prompt: list[int], n: int, *, max_new_tokens: int, sampling: Sampling,
+                   stop_events: list[threading.Event]) -> list[_Result]:
+        """n sampled replies decoded side by side as n sequences that share the prompt's cache cells.
+
+        Decoding on a CPU is bound by reading the weights, which one step for n sequences reads once.
+        """
+        self._check_prompt(prompt)
+        llama_cpp = self._llama_cpp
+        budget = min(max_new_tokens, (self.n_ctx - len(prompt)) // n)
+        replies = [_Reply(self, prompt, budget, sampling) for _ in range(n)]
+        cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
+        logits = self._prefill(prompt)
+        base = len(self._kv)
+        for seq in range(1, n):
+            llama_cpp.llama_memory_seq_cp(self._ctx.memory, 0, seq, -1, -1)
+        rng = self._call_rng()
+        finish: list[str | None] = [r.add(r.pick(logits, rng), logits) for r in replies]
+        batch = self._batch.batch
+        try:
+            while any(f is None for f in finish):
+                if cancelled():
+                    finish = [f or "cancelled" for f in finish]
+                    break
+                live = [i for i, f in enumerate(finish) if f is None]
+                batch.n_tokens = len(live)
+                for j, i in enumerate(live):
+                    batch.token[j] = replies[i].tokens[-1]
+                    batch.pos[j] = base + len(replies[i].tokens) - 1
+                    batch.n_seq_id[j] = 1
+                    batch.seq_id[j][0] = i
+                    batch.logits[j] = True
+                rc = llama_cpp.llama_decode(self._ctx.ctx, batch)
+                if rc != 0:
+                    raise ModelError(f"llama.cpp could not decode {len(live)} sequences (code {rc}).")
+                for j, i in enumerate(live):
+                    lg = self._logits(j)
+                    finish[i] = replies[i].add(replies[i].pick(lg, rng), lg)
+        finally:
+            # Keep only the prompt (sequence 0) cached: the next call over this prompt starts from it.
+            for seq in range(1, n):
+                llama_cpp.llama_memory_seq_rm(self._ctx.memory, seq, -1, -1)
+            self._truncate_cache(base)
+            if not llama_cpp.llama_memory_seq_rm(self._ctx.memory, 0, base, -1):
+                self._forget_cache()
+        return [r.result(f or "cancelled") for r, f in zip(replies, finish)]
 
     def _sampling(self, temperature: float) -> Sampling:
         s = self.settings
@@ -524,12 +603,19 @@ class LlamaCppGenerator(Generator):
         events = [stop_event] if stop_event else []
         cands: list[Candidate] = []
         with self._lock:
-            # Greedy decoding gives one answer; sampling runs n times, the prompt's cache prefilled once.
-            for _ in range(n if temp > 0 else 1):
+            if temp <= 0 or n == 1:  # greedy decoding gives one answer
                 res = self._generate_one(prompt, request, mnt, sampling, events)
                 cands.append(self._to_candidate(res, request.lang))
-                if res.finish == "cancelled":
-                    break
+            else:
+                while len(cands) < n and not any(e.is_set() for e in events):
+                    k = min(n - len(cands), MAX_PARALLEL)
+                    results = self._run_batch(prompt, k, max_new_tokens=mnt, sampling=sampling, stop_events=events)
+                    cands += [self._to_candidate(r, request.lang) for r in results]
+                    self.last_stats = {"prompt_tokens": len(prompt), "drafted": 0, "accepted": 0, "parallel": k,
+                                       "new_tokens": sum(len(r.tokens) for r in results)}
+                if not cands:  # cancelled before the first round
+                    cands.append(self._candidate("", request.lang, logprob=None, tokens=0, finish_reason="cancelled",
+                                                 adapter=self._active))
         while len(cands) < n:
             cands.append(Candidate(**cands[-1].to_dict()))
         return cands

@@ -1311,3 +1311,33 @@ def test_shipped_adapter_applies_on_llamacpp():
     g.set_adapter(None)
     base = g.token_logprobs(text, cont)
     assert max(abs(a - b) for a, b in zip(tuned, base)) > 0.01
+
+
+def test_llamacpp_sampling_follows_torch_manual_seed_when_unseeded(llama_gen):
+    """eval and the CLI seed runs with torch.manual_seed; an unseeded llama.cpp generator follows it."""
+    import torch
+
+    req = Request("draw a red circle")
+    llama_gen.generate(req, max_new_tokens=1, temperature=0)  # the same cache state for both runs
+    llama_gen.reseed(None)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        runs.append([c.text for c in llama_gen.generate(req, n=2, max_new_tokens=8, temperature=1.0)])
+    assert runs[0] == runs[1]
+
+
+def test_llamacpp_best_of_n_decodes_the_samples_side_by_side(tiny_gguf):
+    """n samples run as n sequences in one batch; with top_k=1 each of them is the greedy answer."""
+    g = load(str(tiny_gguf), backend="llamacpp", top_k=1, repetition_penalty=1.05)
+    req = Request("draw a circle")
+    greedy = g.generate(req, max_new_tokens=10, temperature=0)[0]
+    cands = g.generate(req, n=3, max_new_tokens=10, temperature=0.7)
+    assert g.last_stats["parallel"] == 3
+    for c in cands:
+        assert c.text == greedy.text and c.tokens == greedy.tokens
+        assert c.logprob == pytest.approx(greedy.logprob, abs=LOGPROB_TOL)
+    # The batch leaves only the prompt cached: the next answers are unchanged.
+    assert g.generate(req, max_new_tokens=10, temperature=0)[0].text == greedy.text
+    many = g.generate(req, n=11, max_new_tokens=4, temperature=0.7)  # more than run side by side at once
+    assert len(many) == 11 and all(c.text == many[0].text for c in many)
