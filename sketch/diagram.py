@@ -56,6 +56,9 @@ class DiagramConfig:
     clean_rect: float = 0.93      # ... or a rectangle this well
     clean_corner_deg: float = 80.0   # (for such clean outlines only a turn sharper than this is a cell's corner)
     pair_deg: float = 40.0        # strokes go on through a junction when they bend less than this
+    link_bow: float = 0.03        # a straight connector may bow off its chord by this × its length
+    link_cover: float = 0.92      # ... and ink covers this share of the middle of the segment between two shapes
+    pair_far: float = 0.08        # ... judged by their direction up to this × L away from the junction
     split_deg: float = 95.0       # a stroke is cut where it turns back sharper than this (barb drawn in one go)
     line_dev: float = 0.08        # max deviation / chord for a straight line
     axis_len: float = 0.45        # an axis spans at least this share of the ink's width (x) or height (y)
@@ -64,7 +67,7 @@ class DiagramConfig:
     attach: float = 0.06          # a connector end within this × L (+ 2 w) of a shape's outline is attached to it
     min_stroke: float = 0.03      # leftover strokes shorter than this × L (and 4 w) are specks
     head_zone: float = 0.06       # an arrowhead lies within this × L behind a stroke's end
-    head_spread: float = 2.3      # ... and spreads sideways over more than this × w (+ 2 px)
+    head_spread: float = 1.6      # ... and spreads sideways over more than this × w (+ 2 px)
     ring: float = 0.7             # a shape's ring reaches this × w (+ 2 px) either side of its centre line
 
 
@@ -272,7 +275,7 @@ def _angle(u: np.ndarray, v: np.ndarray) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
 
-def _trace(g: _Graph, w: float, spur: float, pair_deg: float) -> list[np.ndarray]:
+def _trace(g: _Graph, w: float, spur: float, pair_deg: float, far: float = 20.0) -> list[np.ndarray]:
     """Strokes: chains joined through junctions where they continue with the least bend (spurs dropped)."""
     n = len(g.paths)
     alive = [True] * n
@@ -289,7 +292,7 @@ def _trace(g: _Graph, w: float, spur: float, pair_deg: float) -> list[np.ndarray
                 inc.setdefault(e[side], []).append((i, side))
     link: dict[tuple[int, int], tuple[int, int]] = {}
     ext: dict[tuple[int, int], np.ndarray] = {}
-    dfar = max(6 * w + 6, 20.0)
+    dfar = max(6 * w + 6, far)
     for j, items in inc.items():
         if len(items) == 2 and items[0][0] != items[1][0]:
             a, b = items
@@ -762,6 +765,14 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
             x_at, y_at = (va[0] + vb[0]) / 2, (ha[1] + hb[1]) / 2
             ext_h = max(0.0, min(ha[0], hb[0]) - x_at, x_at - max(ha[0], hb[0]))
             ext_v = max(0.0, min(va[1], vb[1]) - y_at, y_at - max(va[1], vb[1]))
+            # Axes meet at the lower left (an L) or cross; a path turning at its lower right (a feedback
+            # arrow under a row of boxes) or upper corners is not a pair of axes.
+            left_x, right_x = min(ha[0], hb[0]), max(ha[0], hb[0])
+            top_y, bottom_y = min(va[1], vb[1]), max(va[1], vb[1])
+            x_frac = (x_at - left_x) / max(right_x - left_x, 1.0)
+            y_frac = (bottom_y - y_at) / max(bottom_y - top_y, 1.0)
+            if x_frac > 0.6 or y_frac > 0.6:
+                continue
             if ext_h <= 0.08 * lh + 3 * w and ext_v <= 0.08 * lv + 3 * w:
                 if best is None or lh + lv > best[0]:
                     best = (lh + lv, (ha, hb), (va, vb))
@@ -815,7 +826,8 @@ def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int],
     keep = (along >= -zone) & (along <= w + 2) & (np.abs(lat) <= zone)
     if not keep.any():
         return 0.0
-    return float(lat[keep].max() - lat[keep].min())
+    # Both sides: a head spreads to either side of its shaft; a neighbouring line merging in spreads to one.
+    return float(2 * min(lat[keep].max(), -lat[keep].min()))
 
 
 def _axes_on_shapes(axis_segs: list[tuple[np.ndarray, np.ndarray]], shapes: list[Primitive], w: float) -> bool:
@@ -875,7 +887,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     # Without the shapes, junctions are crossings and arrow tips: forks a few widths apart are one crossing
     # (two lines crossing at a shallow angle share a stretch of skeleton).
     # Arrow barbs cut short by a ring are short branches too: only true skeleton spurs (about a width) are dropped.
-    strokes = _trace(_graph(skeletonize(rest), max(5 * w + 4, 0.03 * L)), w, 1.5 * w + 1, cfg.pair_deg) \
+    strokes = _trace(_graph(skeletonize(rest), max(5 * w + 4, 0.03 * L)), w, 1.5 * w + 1, cfg.pair_deg,
+                     cfg.pair_far * L) \
         if rest.any() else []
     strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w)
     pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
@@ -886,7 +899,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     # Axes absorb the pieces lying along them (and barbs at their ends become axis arrowheads).
     if axes is not None:
         for k, q in enumerate(pieces):
-            if all(min(_near_segment(pt, a, b) for a, b in axis_segs) <= 2 * w + 3 for pt in q[:: max(1, len(q) // 8)]):
+            sample = q[:: max(1, len(q) // 12)]
+            near = [min(_near_segment(pt, a, b) for a, b in axis_segs) <= 2 * w + 3 + 0.02 * L for pt in sample]
+            if np.mean(near) >= 0.8:
                 used[k] = True
         hx, vx = axes
         xs_ = np.concatenate([hx[:, 0], vx[:, 0]])
@@ -894,6 +909,22 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
         prims.append(Primitive("axes", (float(xs_.min()), float(ys_.min()), float(xs_.max()), float(ys_.max())),
                                [tuple(hx[0]), tuple(hx[1]), tuple(vx[0]), tuple(vx[1])],
                                extra={"x_axis": [tuple(hx[0]), tuple(hx[1])], "y_axis": [tuple(vx[0]), tuple(vx[1])]}))
+    # Straight connectors between two shapes, found by checking the ink along the segment joining them: robust
+    # where many lines cross (a dense network), where tracing through junctions goes astray.
+    n_traced = len(pieces)
+    for a_, b_, ea, eb in _straight_links(prims[:n_shapes], body, rest, w, cfg):
+        seg = ea + np.linspace(0, 1, 12)[:, None] * (eb - ea)
+        tol = 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(eb - ea)))
+        for k in range(n_traced):
+            if used[k]:
+                continue
+            q = pieces[k]
+            sample = q[:: max(1, len(q) // 12)]
+            if np.mean([_near_segment(pt, ea, eb) <= tol for pt in sample]) >= 0.7:
+                used[k] = True
+        pieces.append(seg)
+        lens.append(_plen(seg))
+        used.append(False)
     # Barbs: short pieces hanging back from a longer piece's end.
     barb_max = cfg.barb_max * L
     cand = [k for k in range(len(pieces)) if not used[k] and max(w + 1, 4.0) <= lens[k] <= barb_max]
@@ -956,6 +987,66 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     conns = _attach(prims, n_shapes, w, L, cfg)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
+
+
+def _exit_point(poly: np.ndarray, c: np.ndarray, toward: np.ndarray) -> np.ndarray:
+    """Where the ray from a shape's centre toward a point leaves the shape's outline."""
+    d = toward - c
+    n = float(np.hypot(*d))
+    if n < 1e-9:
+        return c
+    u = d / n
+    rel = poly - c
+    along = rel @ u
+    perp = np.abs(rel @ np.array([-u[1], u[0]]))
+    ok = along > 0
+    if not ok.any():
+        return c
+    k = int(np.argmin(np.where(ok, perp - 0.01 * along, np.inf)))
+    return c + u * float(along[k])
+
+
+def _straight_links(shapes: list[Primitive], body: np.ndarray, rest: np.ndarray, w: float,
+                    cfg: DiagramConfig) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Pairs of shapes joined by a (nearly) straight stroke: (a, b, ink end at a, ink end at b)."""
+    if len(shapes) < 2:
+        return []
+    from skimage.measure import points_in_poly
+    dist = ndimage.distance_transform_edt(~body)
+    dist_rest = ndimage.distance_transform_edt(~rest)
+    polys = [np.asarray(sh.points, float) for sh in shapes]
+    cents = [np.asarray(sh.center, float) for sh in shapes]
+    H, W = body.shape
+    out = []
+    for a in range(len(shapes)):
+        for b in range(a + 1, len(shapes)):
+            pa = _exit_point(polys[a], cents[a], cents[b])
+            pb = _exit_point(polys[b], cents[b], cents[a])
+            seg = float(np.hypot(*(pb - pa)))
+            if seg < 3 * w or np.dot(pb - pa, cents[b] - cents[a]) <= 0:
+                continue
+            t = np.linspace(0, 1, max(int(seg), 12))
+            pts = pa + t[:, None] * (pb - pa)
+            tol = 0.6 * w + 1 + cfg.link_bow * seg
+            xi = np.clip(np.round(pts[:, 0]).astype(int), 0, W - 1)
+            yi = np.clip(np.round(pts[:, 1]).astype(int), 0, H - 1)
+            cov = dist[yi, xi] <= tol
+            n = len(cov)
+            mid = cov[int(0.2 * n):int(np.ceil(0.8 * n))]
+            if not len(mid) or mid.mean() < cfg.link_cover or cov.mean() < 0.7:
+                continue
+            if any(points_in_poly(pts[int(0.1 * n):int(0.9 * n)], polys[c]).any()
+                   for c in range(len(shapes)) if c not in (a, b)):
+                continue
+            # The connector's own ends along the segment, outside the shapes' rings (it may stop short of an
+            # outline or run into it).
+            cr = dist_rest[yi, xi] <= tol
+            if not cr.any():
+                continue
+            i0 = int(np.argmax(cr))
+            i1 = n - 1 - int(np.argmax(cr[::-1]))
+            out.append((a, b, pts[i0], pts[i1]))
+    return out
 
 
 def _along_outline(p: np.ndarray, shapes: list[Primitive], tol: float) -> bool:

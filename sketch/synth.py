@@ -706,7 +706,7 @@ def _diag_chain(pen: _Pen, W: int, H: int, vertical: bool) -> dict[str, Any]:
 def _diag_states(pen: _Pen, W: int, H: int) -> dict[str, Any]:
     rng = pen.rng
     n = int(rng.integers(3, 5))
-    r = 0.07 * min(W, H)
+    r = (0.07 if n == 3 else 0.055) * min(W, H)   # arrows between neighbours stay at least twice their head
     if n == 3 and rng.random() < 0.5:
         cs = [(0.25 * W, 0.7 * H), (0.5 * W, 0.25 * H), (0.75 * W, 0.7 * H)]
     else:
