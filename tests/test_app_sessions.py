@@ -212,9 +212,8 @@ def test_export_import_round_trip(tmp_path):
     assert imported.sid != s.sid and other.load(imported.sid, new_owner) is not None
 
 
-def _doc(engine: h.Engine) -> dict:
-    ss = SessionStore(SessionStore.open(Path(os.environ.get("TMPDIR", "/tmp")) / f"exp-{os.getpid()}").store)
-    return json.loads(ss.export_json(_two_turn_session(engine)))
+def _doc(engine: h.Engine, data_dir: Path) -> dict:
+    return json.loads(SessionStore.open(data_dir).export_json(_two_turn_session(engine)))
 
 
 @pytest.mark.parametrize("mutate, says", [
@@ -234,9 +233,9 @@ def _doc(engine: h.Engine) -> dict:
     (lambda d: {**d, "head": 42}, "'head' r42"),
     (lambda d: {**d, "chat": [{"role": "system", "content": "x"}]}, "role must be"),
 ])
-def test_import_refuses_bad_files_with_a_reason(mutate, says):
+def test_import_refuses_bad_files_with_a_reason(mutate, says, tmp_path):
     engine, _ = _engine()
-    doc = _doc(engine)
+    doc = _doc(engine, tmp_path)
     bad = mutate(doc)
     data = bad if isinstance(bad, bytes) else json.dumps(bad).encode()
     with pytest.raises(ImportProblem, match=says.replace("(", r"\(")):
