@@ -12,6 +12,7 @@ import math
 import secrets
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,9 @@ class SessionStore:
         self.limits = limits or Limits()
         self.note = note  # set when a damaged database was set aside at start
         self._saved: dict[str, _Saved] = {}
+        # Sessions held by some page right now: two tabs of one browser share one object, so neither can
+        # overwrite revisions the other made from a stale copy.
+        self._live: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
 
     @classmethod
@@ -222,6 +226,8 @@ class SessionStore:
         saved = self._saved_of(session.sid)
         if not saved.exists and not session.chat and not len(session.tree):
             return  # an untouched page load leaves nothing behind
+        with self._lock:
+            self._live.setdefault(session.sid, session)
         tree: RevisionTree = session.tree
         new_revs = [r for r in tree.ordered() if r.id not in saved.revs]
         msgs = [_message_json(m) for m in session.chat]
@@ -276,6 +282,10 @@ class SessionStore:
         row = self.store.session(sid)
         if row is None or not secrets.compare_digest(row.owner, owner_key(owner)):
             return None
+        with self._lock:
+            live = self._live.get(sid)
+        if live is not None:
+            return live
         tree = RevisionTree()
         for r in self.store.revisions(sid):
             try:
@@ -294,6 +304,8 @@ class SessionStore:
             settings.canvas = tuple(settings.canvas)
         session = Session(tree=tree, chat=chat, settings=settings, lang=row.lang)
         session.sid, session.owner = sid, owner
+        with self._lock:
+            session = self._live.setdefault(sid, session)
         return session
 
     def sessions_of(self, owner: str | None) -> list[dict[str, Any]]:

@@ -526,3 +526,20 @@ def test_default_data_dir(monkeypatch, tmp_path):
     assert default_data_dir() == tmp_path / "figure-assistant"
     monkeypatch.setenv("FIGURE_ASSISTANT_DATA", str(tmp_path / "x"))
     assert default_data_dir() == tmp_path / "x"
+
+
+def test_two_tabs_of_one_browser_share_the_session(tmp_path):
+    engine, _ = _engine()
+    ss = SessionStore.open(tmp_path)
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    ss.persist(s)
+    tab_a, tab_b = ss.load(s.sid, s.owner), ss.load(s.sid, s.owner)
+    _say(engine, tab_a, "make the nodes red")
+    ss.persist(tab_a)
+    _say(engine, tab_b, "a green square")  # from a stale copy this would overwrite r2
+    ss.persist(tab_b)
+    ss.store.close()
+    back = SessionStore.open(tmp_path).load(s.sid, s.owner)
+    assert [r.id for r in back.tree.ordered()] == [1, 2, 3]
+    assert "'red'" in back.tree.get(2).code and "rect(60, 60, 180, 180)" in back.tree.get(3).code
