@@ -199,12 +199,20 @@ class SessionStore:
         """Open the data directory's database, expire old sessions and mark interrupted turns."""
         store, note = open_store(data_dir)
         ss = cls(store, limits, note)
-        ss.store.expire((ss.limits.expire_days or 0) * 86400)
+        ss.maybe_expire()
         n = ss.recover_interrupted()
         if n:
             log.warning("%d answer(s) were interrupted by the last shutdown; marked in their sessions", n)
         log.info("sessions in %s", store.path)
         return ss
+
+    def maybe_expire(self, every_s: float = 3600.0) -> int:
+        """Delete sessions older than the expiry age; runs at most once per `every_s` (a Space runs for weeks)."""
+        now = time.monotonic()
+        if not self.limits.expire_days or now - getattr(self, "_expired_at", -every_s) < every_s:
+            return 0
+        self._expired_at = now
+        return self.store.expire(self.limits.expire_days * 86400)
 
     # Saving
     def _saved_of(self, sid: str) -> _Saved:

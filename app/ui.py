@@ -517,6 +517,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             token = dict(getattr(request, "query_params", {}) or {}).get("rev") if request else None
             if sessions.note:
                 gr.Warning(sessions.note)
+            sessions.maybe_expire()
             if token:
                 session = h.Session()
                 session.owner = owner

@@ -176,6 +176,11 @@ def test_old_sessions_expire_when_configured(tmp_path):
     assert ss.store.expire(None) == 0 and ss.store.expire(30 * 86400) == 0
     assert ss.store.expire(30 * 86400, now=time.time() + 31 * 86400) == 1
     assert ss.load(s.sid, s.owner) is None
+    ss.limits.expire_days = 1e-12  # everything is older than that: the hourly sweep deletes it
+    s2 = h.Session()
+    _say(engine, s2, "a green square")
+    ss.persist(s2)
+    assert ss.maybe_expire() == 1 and ss.maybe_expire() == 0  # at most once an hour
     assert Limits.for_host().expire_days is None  # a laptop keeps sessions forever
 
 
