@@ -39,7 +39,7 @@ function labels(bw) {
   EDGES.forEach((e, i) => text(e, LEFT + i * bw, BASE + 6));
   text("身長 (cm)", (LEFT + RIGHT) / 2, BASE + 26);
   textAlign(RIGHT, CENTER);
-  for (let f = 0; f <= MAX_F; f += 4) text(f, LEFT - 6, map(f, 0, MAX_F, BASE, TOP));
+  for (let f = 4; f <= MAX_F; f += 4) text(f, LEFT - 6, map(f, 0, MAX_F, BASE, TOP));  // 0 は角にあるので省く
   text("度数", LEFT - 8, TOP - 16);
   textSize(18);
   textAlign(CENTER, CENTER);

@@ -38,7 +38,7 @@ function axes(bw) {
   textAlign(CENTER, TOP);
   EDGES.forEach((e, i) => text(e, LEFT + i * bw, BASE + 6));
   textAlign(RIGHT, CENTER);
-  for (let c = 0; c <= MAX_C; c += 2) text(c, LEFT - 6, map(c, 0, MAX_C, BASE, TOP));
+  for (let c = 2; c <= MAX_C; c += 2) text(c, LEFT - 6, map(c, 0, MAX_C, BASE, TOP));  // 0 sits at the corner
   textSize(14);
   textAlign(CENTER, TOP);
   text("score", (LEFT + RIGHT) / 2, BASE + 26);
