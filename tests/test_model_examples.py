@@ -81,7 +81,9 @@ def test_every_example_renders_and_passes_its_checks(library):
         if r.status != "ok":
             failures[e.id] = f"{r.status}: {r.error} (line {r.line})"
             continue
-        bad = [o.reason for o in run_checks(list(e.checks), r) if not o.passed]
+        # Readable as well as right: nothing outside the canvas, no labels on top of each other.
+        tidy = [{"type": "inside_canvas"}, {"type": "no_text_overlap"}]
+        bad = [o.reason for o in run_checks(list(e.checks) + tidy, r) if not o.passed]
         if bad:
             failures[e.id] = "; ".join(bad)
     assert not failures, failures
