@@ -255,7 +255,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                                              allow_custom_value=True, label=t("preset"), elem_id="preset")
                         adapter_box = gr.Textbox(value=adapter or "", label=t("adapter"), elem_id="adapter")
                         settings_btn = gr.Button(t("apply_settings"), elem_id="apply-settings")
-                    with gr.Tab(t("sessions_tab"), id="sessions"):
+                    with gr.Tab(t("sessions_tab"), id="sessions") as sessions_tab:
                         with gr.Row():
                             sess_pick = gr.Dropdown(label=t("sessions"), choices=[], elem_id="session-pick",
                                                     scale=4)
@@ -586,6 +586,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             new.say(session_message("imported", session.lang, n=len(new.tree), name=name))
             return with_key(new) + (None,)
 
+        # Opening the tab lists the sessions as they are now (titles and counts change with every turn).
+        sessions_tab.select(lambda s: session_choices(s.owner), [state], [sess_pick], api_name=False)
         key_outs = outs + [bstate, sess_pick, target, repair, best_of, max_tokens, temperature]
         demo.load(on_load, [state, bstate], key_outs, api_name="resume")
         open_btn.click(on_open, [state, bstate, sess_pick], key_outs, api_name="open_session")
