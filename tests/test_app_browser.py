@@ -383,3 +383,33 @@ def test_export_then_import_session_in_another_browser(page, browser, tmp_path):
         _shot(pg, "10_imported_session")
     finally:
         other.close()
+
+
+def test_a_waiting_user_sees_the_queue_position(browser):
+    """One generation slot, two users: the second sees where it is in the queue, then its answer."""
+    from app.ui import build_ui, launch_kwargs
+    from tests._app_util import ScriptedGenerator, scripted_factory
+
+    gen = ScriptedGenerator(slow_stream=True)  # 0.5 s a line: the first answer holds the slot for seconds
+    demo = build_ui(generator_factory=scripted_factory(gen), concurrency_limit=1)
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
+                            quiet=True, **launch_kwargs())
+    ctxs = [browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US") for _ in range(2)]
+    try:
+        first, second = (c.new_page() for c in ctxs)
+        for pg in (first, second):
+            pg.goto(url)
+            pg.wait_for_selector("#prompt textarea", timeout=LONG)
+        _ask(first, "Draw a 3-layer MLP")
+        first.wait_for_function("(document.querySelector('#code')?.innerText || '').includes('createCanvas')",
+                                timeout=LONG)
+        _ask(second, "a green square")
+        second.wait_for_function("/queue: 1\\/1/.test(document.body.innerText)", timeout=LONG)
+        _shot(second, "11_queue_position")
+        second.wait_for_function("/Revision r1/.test(document.querySelector('#chat')?.innerText || '')",
+                                 timeout=LONG)
+    finally:
+        for c in ctxs:
+            c.close()
+        demo.close()
