@@ -61,6 +61,8 @@ class DiagramConfig:
     pair_far: float = 0.08        # ... judged by their direction up to this × L away from the junction
     split_deg: float = 95.0       # a stroke is cut where it turns back sharper than this (barb drawn in one go)
     line_dev: float = 0.08        # max deviation / chord for a straight line
+    bar_fill: float = 0.68        # a hole standing on the x axis is a bar when it fills this much of its rectangle
+    bar_convex: float = 0.85      # ... and is this convex
     axis_len: float = 0.45        # an axis spans at least this share of the ink's width (x) or height (y)
     axis_tilt_deg: float = 12.0   # ... and is within this of horizontal / vertical
     barb_max: float = 0.14        # arrow barbs are shorter than this × L
@@ -488,6 +490,27 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
         rr, cc = draw_line(int(round(pa[1])), int(round(pa[0])), int(round(pb[1])), int(round(pb[0])))
         ok = (rr >= 0) & (rr < mask.shape[0]) & (cc >= 0) & (cc < mask.shape[1])
         bridges[rr[ok], cc[ok]] = True
+    # An end stopping just short of other ink straight ahead (a bar's side above the axis) is extended to it.
+    reach = max(3 * w, 0.5 * small_gap)
+    H, W = mask.shape
+    for p, e in zip(g.paths, g.ends):
+        for side in (0, 1):
+            j = e[side]
+            if j < 0 or g.is_junction[j] or j in used or _plen(p) < 3 * w:
+                continue
+            q = p if side == 0 else p[::-1]          # q starts at the end
+            u = -_direction(q, max(3 * w + 3, 8.0))
+            start = q[0]
+            for t in np.arange(1.5 * w + 1, reach, 1.0):
+                x, y = start + u * t
+                xi, yi = int(round(x)), int(round(y))
+                if not (0 <= xi < W and 0 <= yi < H):
+                    break
+                if mask[yi, xi]:
+                    rr, cc = draw_line(int(round(start[1])), int(round(start[0])), yi, xi)
+                    bridges[rr, cc] = True
+                    used.add(j)
+                    break
     if not bridges.any():
         return mask
     return mask | ndimage.binary_dilation(bridges, iterations=max(1, int(w / 2)))
@@ -536,6 +559,8 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
         hole = lab[y0:y1, x0:x1] == i + 1
         region = ndimage.binary_dilation(hole, iterations=r) & (hole | bridged[y0:y1, x0:x1])
         res = _classify_region(region, (x0, y0), junctions, w, cfg)
+        if res is None and axis_segs:
+            res = _bar_on_axis(region, (x0, y0), axis_segs[0], w, cfg)
         if res is not None:
             full = np.zeros_like(ink)
             full[y0:y1, x0:x1] = region
@@ -560,6 +585,18 @@ def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: lis
     if _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.clean_corner_deg if clean else cfg.corner_deg):
         return None
     return kind, out
+
+
+def _bar_on_axis(region: np.ndarray, origin: tuple[int, int], x_axis: tuple[np.ndarray, np.ndarray], w: float,
+                 cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
+    """A tall box standing on the x axis, its sides wobbly next to its narrow width: still a bar."""
+    kind, out, f = _shape_of(region, cfg)
+    out = out + np.array(origin, float)
+    axis_y = (x_axis[0][1] + x_axis[1][1]) / 2
+    bottom = float(out[:, 1].max())
+    if abs(bottom - axis_y) > 2 * w + 3 or f["rect"] < cfg.bar_fill or f["sol"] < cfg.bar_convex:
+        return None
+    return "rectangle", out
 
 
 def _overlapping_circles(lab: np.ndarray, rejected: list[tuple[int, np.ndarray, tuple[slice, slice]]],
@@ -980,11 +1017,39 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
             kind = "arrow"
             pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
-                                      float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh))
+                                      float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
+                               extra={"link": m >= n_traced}))
     for b in text_boxes:
         x0, y0, x1, y1 = (float(v) for v in b)
         prims.append(Primitive("text_mark", (x0, y0, x1, y1), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
     conns = _attach(prims, n_shapes, w, L, cfg)
+    # A traced piece joining the same two shapes as a verified straight connector is a piece of it.
+    linked = {frozenset((c.a, c.b)): c.via for c in conns if prims[c.via].extra.get("link")}
+
+    def along_link(i: int, j: int) -> bool:
+        a, b = np.asarray(prims[j].tail, float), np.asarray(prims[j].head, float)
+        tol = 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(b - a)))
+        return np.mean([_near_segment(np.asarray(q, float), a, b) <= tol for q in prims[i].points]) >= 0.6
+    drop = set()
+    for c in conns:
+        j = linked.get(frozenset((c.a, c.b)))
+        if j is None or prims[c.via].extra.get("link"):
+            continue
+        t = prims[c.via]
+        if not (along_link(c.via, j) or t.kind == "line" or (t.kind == "arrow" and _stroke_kind(
+                np.asarray(t.points, float), w, cfg)[0] == "line")):
+            continue     # a curved connector next to a straight one (both ways between two states)
+        drop.add(c.via)
+        lk = prims[j]
+        if t.heads and not lk.heads:
+            # The traced piece saw the head the straight check did not: it points the same way.
+            lk.kind, lk.heads = "arrow", t.heads
+            if math.dist(t.head, lk.tail) < math.dist(t.head, lk.head):
+                lk.tail, lk.head, lk.points = lk.head, lk.tail, lk.points[::-1]
+    if drop:
+        keep = [i for i in range(len(prims)) if i not in drop]
+        prims = [prims[i] for i in keep]
+        conns = _attach(prims, n_shapes, w, L, cfg)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
 
