@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.engine import Engine, default_generator_factory
 from app.limits import Limits
 from app.sessions import SessionStore
-from app.store import default_data_dir
+from app.store import StoreError, default_data_dir
 from app.ui import build_ui, launch_kwargs
 
 log = logging.getLogger("app")
@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> None:
     limits = Limits.for_host(expire_days=args.expire_days, max_message_chars=args.max_message_chars,
                              max_edit_chars=args.max_edit_chars, max_revisions=args.max_revisions,
                              max_session_bytes=int(args.max_session_mb * 2**20), prompt_tokens=args.prompt_tokens)
-    sessions = SessionStore.open(args.data_dir or default_data_dir(), limits)
+    try:
+        sessions = SessionStore.open(args.data_dir or default_data_dir(), limits)
+    except (StoreError, OSError) as e:
+        raise SystemExit(f"error: {e}") from None
     engine = Engine(default_generator_factory, model=args.model, adapter=args.adapter,
                     max_upload_mb=args.max_upload_mb, limits=limits)
     concurrency = args.concurrency or default_concurrency(args.model)

@@ -17,6 +17,7 @@ __all__ = ["Store", "StoreError", "SessionRow", "default_data_dir", "open_store"
 log = logging.getLogger(__name__)
 
 DB_NAME = "sessions.db"
+BUSY_TIMEOUT_S = 30.0  # how long to wait for a lock another process holds
 SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,7 +79,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         # check_same_thread=False: Gradio calls handlers from a thread pool; the lock serialises access.
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_S)
         self._db.row_factory = sqlite3.Row
         self._depth = 0
         try:
@@ -258,7 +260,11 @@ def open_store(data_dir: str | Path) -> tuple[Store, str | None]:
         return Store(path), None
     except StoreError:
         raise
-    except sqlite3.DatabaseError as e:
+    except sqlite3.OperationalError as e:
+        # Locked by another process, unreadable, read-only, out of space: the file may be fine, so it stays.
+        raise StoreError(f"cannot use the session database {path}: {e}. Is another instance of the app using "
+                         f"this --data-dir, or is the directory not writable?") from e
+    except sqlite3.DatabaseError as e:  # not a database / malformed / failed integrity check: damaged
         moved = _set_aside(path)
         note = (f"The session database {path} was damaged ({e}); it was moved to {moved} and a new, empty one "
                 "was started. Sessions in the old file are not shown.")

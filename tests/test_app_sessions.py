@@ -548,3 +548,25 @@ def test_two_tabs_of_one_browser_share_the_session(tmp_path):
     back = SessionStore.open(tmp_path).load(s.sid, s.owner)
     assert [r.id for r in back.tree.ordered()] == [1, 2, 3]
     assert "'red'" in back.tree.get(2).code and "rect(60, 60, 180, 180)" in back.tree.get(3).code
+
+
+def test_a_locked_database_is_left_alone_with_a_clear_error(tmp_path, monkeypatch):
+    import app.store as store_mod
+    from app.store import StoreError
+
+    engine, _ = _engine()
+    ss = SessionStore.open(tmp_path)
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    ss.persist(s)
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.2)
+    other = sqlite3.connect(tmp_path / DB_NAME, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")  # another process holds the database
+    try:
+        with pytest.raises(StoreError, match="another instance"):
+            SessionStore.open(tmp_path)
+    finally:
+        other.rollback()
+        other.close()
+    assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]  # a healthy file is never set aside
+    assert SessionStore.open(tmp_path).load(s.sid, s.owner) is not None
