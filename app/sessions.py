@@ -38,9 +38,9 @@ PROGRESS_EVERY_S = 2.0
 
 SESSION_MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "interrupted": "⚠ The answer to this request was interrupted: the server stopped while it was being "
-                       "written ({chars:,} characters had arrived). No revision was made from it; every earlier "
-                       "revision is here. Send the request again to retry.",
+        "interrupted": "⚠ The answer to {request} was interrupted: the server stopped while it was waiting or "
+                       "being written ({chars:,} characters had arrived). No revision was made from it; every "
+                       "earlier revision is here. Send the request again to retry.",
         "imported": "Imported a session with {n} revision(s) from {name}.",
         "import_failed": "Could not import {name}: {error}",
         "shared_view": "Shared revision r{rev} (read-only copy). What you do here goes into your own session.",
@@ -53,7 +53,7 @@ SESSION_MESSAGES: dict[str, dict[str, str]] = {
         "untitled": "(untitled)",
     },
     "ja": {
-        "interrupted": "⚠ この依頼への回答は中断されました。作成中にサーバーが停止しました（{chars:,} 文字まで受信）。"
+        "interrupted": "⚠ {request}への回答は中断されました。待機中または作成中にサーバーが停止しました（{chars:,} 文字まで受信）。"
                        "この回答からリビジョンは作られていません。以前のリビジョンはすべて残っています。"
                        "もう一度送ってください。",
         "imported": "{name} からリビジョン {n} 個のセッションを読み込みました。",
@@ -347,7 +347,13 @@ class SessionStore:
             meta = self.store.session(row["sid"])
             if meta is None:
                 continue
-            msg = {"role": "assistant", "content": session_message("interrupted", meta.lang,
+            words = " ".join((row["instruction"] or "").split())
+            if words:
+                words = words if len(words) <= 80 else words[:79] + "…"
+                request = f"“{words}”" if meta.lang == "en" else f"「{words}」"
+            else:
+                request = "this request" if meta.lang == "en" else "この依頼"
+            msg = {"role": "assistant", "content": session_message("interrupted", meta.lang, request=request,
                                                                    chars=len(row["partial"] or ""))}
             with self.store.tx() as db:
                 seq = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE sid=?",

@@ -198,7 +198,10 @@ class Store:
     def begin_turn(self, sid: str, instruction: str) -> None:
         """Record that a turn is being answered."""
         with self.tx() as db:
-            db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, '')", (sid, time.time(), instruction))
+            # The queued request's words (recorded when it was shown) stay when the answer itself starts.
+            db.execute("INSERT INTO turns VALUES (?, ?, ?, '') ON CONFLICT(sid) DO UPDATE SET "
+                       "started=excluded.started, instruction=CASE WHEN excluded.instruction = '' "
+                       "THEN turns.instruction ELSE excluded.instruction END", (sid, time.time(), instruction))
 
     def turn_progress(self, sid: str, partial: str) -> None:
         """Remember the streamed text so far (shown if the server dies before the turn ends)."""

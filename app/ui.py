@@ -349,6 +349,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             names = [Path(h._file_path(f)).name for f in files or []]
             shown = (text or "").strip() + "".join(f"\n📎 {n}" for n in names)
             chat_now = list(session.chat) + ([{"role": "user", "content": shown}] if shown.strip() else [])
+            if shown.strip():  # on disk before it is shown: a restart while it waits marks it interrupted
+                sessions.begin_turn(session, shown)
             with running_lock:
                 busy = running["n"] >= concurrency_limit
             if busy and shown.strip():
@@ -447,6 +449,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         def on_stop(session: h.Session):
             """Stop the running generation or repair (revisions made so far stay)."""
             h.stop(engine, session)
+            sessions.store.end_turn(session.sid)  # a request stopped while still queued is not "interrupted"
             return session, saved(session), gr.Button(variant="secondary")
 
         def on_new_figure(session: h.Session):

@@ -136,6 +136,7 @@ def test_interrupted_turn_is_marked_after_a_restart(tmp_path):
     back = ss2.load(s.sid, s.owner)
     assert len(back.tree) == 1 and back.chat[-2]["content"] == "make it red"
     assert "interrupted" in back.chat[-1]["content"] and "18 characters" in back.chat[-1]["content"]
+    assert "“make it red”" in back.chat[-1]["content"]  # the request is named even if it never started
     assert ss2.store.query("SELECT COUNT(*) FROM turns")[0][0] == 0
     ss2.store.close()
     again = SessionStore.open(tmp_path).load(s.sid, s.owner)  # marked once, not at every start
