@@ -70,6 +70,8 @@ class DiagramConfig:
     min_stroke: float = 0.03      # leftover strokes shorter than this × L (and 4 w) are specks
     head_zone: float = 0.06       # an arrowhead lies within this × L behind a stroke's end
     head_spread: float = 1.6      # ... and spreads sideways over more than this × w (+ 2 px)
+    head_spread_rel: float = 1.1  # ... or more than this × w and
+    head_spread_gap: float = 0.6  # ... this × w more than the stroke's other end
     ring: float = 0.7             # a shape's ring reaches this × w (+ 2 px) either side of its centre line
 
 
@@ -774,7 +776,7 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
 
 
 def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, float],
-          cfg: DiagramConfig) -> tuple[np.ndarray, np.ndarray] | None:
+          cfg: DiagramConfig, dist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """A horizontal and a vertical long straight stroke that meet (or cross): the x and y axes."""
     W, H = box[2] - box[0], box[3] - box[1]
     hs, vs = [], []
@@ -816,7 +818,33 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
     if best is None:
         return None
     (ha, hb), (va, vb) = best[1], best[2]
+    if dist is not None:
+        # Crossing curves break an axis into pieces; the axis is as long as the ink goes on along it.
+        ha, hb = _extend(ha, hb, dist, w), _extend(hb, ha, dist, w)
+        va, vb = _extend(va, vb, dist, w), _extend(vb, va, dist, w)
     return np.array([ha, hb]), np.array([va, vb])
+
+
+def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndarray:
+    """Move a away from b for as long as ink continues along the line (gaps up to 2 w are bridged)."""
+    d = a - b
+    n = float(np.hypot(*d))
+    if n < 1e-9:
+        return a
+    u = d / n
+    H, W = dist.shape
+    best, miss, t = a, 0.0, 0.0
+    while miss <= 2 * w + 1:
+        t += 1.0
+        x, y = a + u * t
+        xi, yi = int(round(x)), int(round(y))
+        if not (0 <= xi < W and 0 <= yi < H):
+            break
+        if dist[yi, xi] <= 0.5 * w + 1.5:
+            best, miss = a + u * t, 0.0
+        else:
+            miss += 1.0
+    return best
 
 
 def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int], rest: np.ndarray, w: float,
@@ -905,7 +933,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
         bbox_body = (float(bxs.min()), float(bys.min()), float(bxs.max() + 1), float(bys.max() + 1))
     else:
         bbox_body = box
-    axes = _axes(strokes_a, w, bbox_body, cfg) if strokes_a else None
+    axes = _axes(strokes_a, w, bbox_body, cfg, ndimage.distance_transform_edt(~body)) if strokes_a else None
     axis_segs = [(axes[0][0], axes[0][1]), (axes[1][0], axes[1][1])] if axes is not None else []
     shapes = _find_shapes(body, g, w, L, axis_segs, cfg) if body.any() else []
     # Rings of the shapes out; the rest is connectors, axes and curves.
@@ -1000,9 +1028,14 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
                                                                 _joins_two(pieces[m], prims[:n_shapes], cfg.attach * L + 2 * w))]
     longer = [m for m in long_ if lens[m] > barb_max]
     for m in long_:
+        if (m, 0) in heads or (m, 1) in heads:
+            continue
+        sp = [(_head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L) - 2) / w for side in (0, 1)]
         for side in (0, 1):
-            if (m, side) not in heads and _head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L) \
-                    >= cfg.head_spread * w + 2:
+            # Clearly wider than a stroke, or (thick pens, small heads) somewhat wider and much wider than the
+            # other end.
+            if sp[side] >= cfg.head_spread or (sp[side] >= cfg.head_spread_rel and
+                                               sp[side] >= sp[1 - side] + cfg.head_spread_gap):
                 heads[(m, side)] = 1
     head_ends = [pieces[m][0 if side == 0 else -1] for (m, side) in heads]
     for m, p in enumerate(pieces):
