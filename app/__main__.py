@@ -82,12 +82,13 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
     log.info("settings: %s", args)
-    limits = Limits.for_host(expire_days=args.expire_days, max_message_chars=args.max_message_chars,
-                             max_edit_chars=args.max_edit_chars, max_revisions=args.max_revisions,
-                             max_session_bytes=int(args.max_session_mb * 2**20), prompt_tokens=args.prompt_tokens)
     try:
+        limits = Limits.for_host(expire_days=args.expire_days, max_message_chars=args.max_message_chars,
+                                 max_edit_chars=args.max_edit_chars, max_revisions=args.max_revisions,
+                                 max_session_bytes=int(args.max_session_mb * 2**20),
+                                 prompt_tokens=args.prompt_tokens)
         sessions = SessionStore.open(args.data_dir or default_data_dir(), limits)
-    except (StoreError, OSError) as e:
+    except (StoreError, OSError, ValueError) as e:
         raise SystemExit(f"error: {e}") from None
     engine = Engine(default_generator_factory, model=args.model, adapter=args.adapter,
                     max_upload_mb=args.max_upload_mb, limits=limits)
