@@ -198,7 +198,7 @@ def _analyze_diagram(strokes: Strokes, blobs: list[Any], f: int, figure_size: tu
         sl = (slice(b.y0 - oy, b.y0 - oy + b.mask.shape[0]), slice(b.x0 - ox, b.x0 - ox + b.mask.shape[1]))
         ink[sl] |= b.mask
         owner[sl][b.mask] = k
-    dg = decompose(ink, config.diagram)
+    dg = decompose(ink, config.diagram, canvas_side=max(strokes.alpha.shape) / f)
     dg.origin, dg.factor = (float(ox), float(oy)), f
     content = (ox * f, oy * f, (ox + W) * f, (oy + H) * f)
     mp = _mapping(strokes, figure_size, True, content, config.pad_margin)

@@ -42,6 +42,7 @@ class DiagramConfig:
     """Thresholds of the decomposition (shares of the ink's long side `L`, or of the stroke width `w`)."""
 
     text_side: float = 0.075      # a separate piece whose long side is below this × L may be a letter
+    text_canvas: float = 0.035    # ... or below this share of the pad's long side
     text_gap: float = 1.3         # letters closer than this × their height join one word
     bridge: float = 0.07          # open ends closer than this × L (and the gap is short next to the ink
     bridge_wide: float = 0.14     # ... up to this × L when the path between is six times the gap
@@ -682,11 +683,19 @@ def _text_pieces(ink: np.ndarray, L: float, cfg: DiagramConfig) -> tuple[list[np
     side = cfg.text_side * L
     small = [i for i, sl in enumerate(objs)
              if max(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) <= side]
-    if not small:
-        return [], ink
-    words = _merge_letters([objs[i] for i in small], side, cfg.text_gap)
+    words = _merge_letters([objs[i] for i in small], side, cfg.text_gap) if small else []
     rest = ink.copy()
     boxes = []
+    # Joined-up letters: one low, wide piece about a letter high, without a large enclosed hole.
+    for i, sl in enumerate(objs):
+        hh, ww = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        if i in small or not (0.5 * side <= hh <= 1.2 * side and 1.6 * hh <= ww <= 4 * side):
+            continue
+        piece = lab[sl] == i + 1
+        if (ndimage.binary_fill_holes(piece) & ~piece).sum() >= 0.3 * piece.size:
+            continue
+        rest[sl] &= ~piece
+        boxes.append(np.array([sl[1].start, sl[0].start, sl[1].stop, sl[0].stop], float))
     for members in words:
         idx = [small[m] for m in members]
         sls = [objs[i] for i in idx]
@@ -911,8 +920,12 @@ def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*(a + t * (b - a) - q)))
 
 
-def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
-    """Take a (connected) ink mask apart into primitives, connections and containment."""
+def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side: float = 0.0) -> Diagram:
+    """Take a (connected) ink mask apart into primitives, connections and containment.
+
+    canvas_side: the pad's long side in mask pixels; letters are judged against it too, so the label of a
+    single small shape is still a letter.
+    """
     ink = np.asarray(ink, bool)
     ys, xs = np.nonzero(ink)
     if len(ys) == 0:
@@ -920,7 +933,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig()) -> Diagram:
     box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
     L = max(box[2] - box[0], box[3] - box[1], 1.0)
     prims: list[Primitive] = []
-    text_boxes, body = _text_pieces(ink, L, cfg)
+    text_boxes, body = _text_pieces(ink, max(L, cfg.text_canvas / cfg.text_side * canvas_side), cfg)
     skel = skeletonize(body)
     sk_len = max(float(skel.sum()), 1.0)
     w = max(1.0, float(body.sum()) / sk_len)

@@ -334,3 +334,151 @@ def test_noise_is_refused_not_described():
     with pytest.raises(SketchError, match="picture"):
         analyze({"background": np.full((400, 400, 3), 255, np.uint8), "layers": [filled], "composite": None},
                 (400, 400))
+
+
+# Connected diagrams on a blank pad ---------------------------------------------------------------------------------
+
+def _pad(paths_by_width, size=(800, 600)):
+    """A white pad image with black strokes: [(paths, width), …]."""
+    layer = None
+    for paths, width in paths_by_width:
+        layer = stroke_layer(paths, size, width, (20, 20, 20), layer)
+    img = Image.alpha_composite(Image.new("RGBA", size, (255, 255, 255, 255)), layer)
+    return np.asarray(img.convert("RGB"))
+
+
+def _toward(c, r, other):
+    d = math.dist(c, other)
+    return (c[0] + (other[0] - c[0]) / d * r, c[1] + (other[1] - c[1]) / d * r)
+
+
+def _network_pad(left=3, right=2, r=38):
+    lx, rx = 200, 600
+    ls = [(lx, 300 + (k - (left - 1) / 2) * 150) for k in range(left)]
+    rs = [(rx, 300 + (k - (right - 1) / 2) * 150) for k in range(right)]
+    circles = [ellipse_path(x, y, r, r) for x, y in ls + rs]
+    lines = [[_toward(a, r, b), _toward(b, r, a)] for a in ls for b in rs]   # they cross in the middle
+    return _pad([(circles, 5), (lines, 4)])
+
+
+def test_hand_drawn_network_is_read_as_two_fully_connected_columns():
+    a = analyze(_network_pad(3, 2), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["circle"] == 5 and counts["line"] == 6 and counts["arrow"] == 0
+    assert a.structure["layers"] == [3, 2] and a.structure["fully_connected"]
+    pairs = {frozenset((c.a, c.b)) for c in a.diagram.connections}
+    assert len(pairs) == 6
+    text = a.describe()
+    assert "a diagram of 5 circles in 2 columns (3 left, 2 right); each left circle is joined by a line to each " \
+           "right circle" in text
+    assert text.count(" — part ") == 6                      # the connection list
+    assert all(0 <= v <= 400 for g in a.groups for v in g.bbox)   # normalised to the canvas
+
+
+def test_crossing_lines_stay_two_lines():
+    # Two circles on the left, two on the right, each joined to the one diagonally across: an X in the middle.
+    r = 40
+    cs = [(150, 150), (150, 450), (650, 150), (650, 450)]
+    circles = [ellipse_path(x, y, r, r) for x, y in cs]
+    lines = [[_toward(cs[0], r, cs[3]), _toward(cs[3], r, cs[0])], [_toward(cs[1], r, cs[2]), _toward(cs[2], r, cs[1])]]
+    a = analyze(_pad([(circles, 5), (lines, 5)]), figure_size=(400, 400), blank_pad=True)
+    assert a.diagram.counts()["line"] == 2 and a.diagram.counts()["circle"] == 4
+    got = {frozenset((c.a, c.b)) for c in a.diagram.connections}
+    centre = {i: a.groups[i].center for i in a.diagram.shapes}
+    # Each line joins a top shape to the bottom shape on the other side.
+    for pair in got:
+        i, j = sorted(pair, key=lambda k: centre[k][0])
+        assert (centre[i][1] < 200) != (centre[j][1] < 200)
+
+
+def _arrow(tail, tip, bl=26, spread=0.5):
+    ang = math.atan2(tip[1] - tail[1], tip[0] - tail[0])
+    b1 = (tip[0] - bl * math.cos(ang - spread), tip[1] - bl * math.sin(ang - spread))
+    b2 = (tip[0] - bl * math.cos(ang + spread), tip[1] - bl * math.sin(ang + spread))
+    return [[tail, tip], [b1, tip, b2]]                     # the head as a separate stroke
+
+
+def test_flowchart_of_boxes_joined_by_downward_arrows():
+    boxes, arrows = [], []
+    ys = [90, 300, 510]
+    for y in ys:
+        boxes.append([(280, y - 50), (520, y - 50), (520, y + 50), (280, y + 50), (280, y - 54)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((400, y0 + 52), (400, y1 - 52))
+    a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 3 and counts["arrow"] == 2 and counts["line"] == 0
+    ch = a.structure["chain"]
+    assert ch["direction"] == "down" and ch["arrows"] == "forward" and len(ch["order"]) == 3
+    assert "3 boxes top to bottom joined by downward arrows" in a.describe()
+
+
+def test_bar_chart_on_axes_reports_bar_count_and_heights():
+    axes = [[(100, 60), (100, 540), (760, 540)]]               # one L-shaped stroke
+    heights = [150, 300, 220, 400]
+    bars = [[(170 + k * 150, 540), (170 + k * 150, 540 - h), (260 + k * 150, 540 - h), (260 + k * 150, 540)]
+            for k, h in enumerate(heights)]                   # three sides, standing on the axis
+    a = analyze(_pad([(axes, 5), (bars, 5)]), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["rectangle"] == 4
+    assert a.structure["bars"] == 4
+    hs = a.structure["bar_heights"]
+    assert sorted(range(4), key=lambda k: hs[k]) == sorted(range(4), key=lambda k: heights[k])
+    assert "x and y axes" in a.describe() and "with 4 bars of heights" in a.describe()
+
+
+def test_label_inside_a_shape_is_text_not_geometry():
+    glyphs = []
+    for i in range(3):
+        x = 370 + i * 22
+        glyphs += [[(x, 312), (x + 7, 288), (x + 14, 312)], [(x + 3, 302), (x + 11, 302)]]
+    a = analyze(_pad([([ellipse_path(400, 300, 110, 80)], 5), (glyphs, 2)]), figure_size=(400, 400),
+                blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["circle"] == 1 and counts["text_mark"] == 1 and counts["line"] == 0
+    assert "with a handwritten label inside" in a.describe()
+
+
+def test_synthetic_diagrams_are_reproducible_and_carry_truth():
+    from sketch.synth import DIAGRAM_FAMILIES, make_diagram
+    for fam in DIAGRAM_FAMILIES:
+        d1 = make_diagram(np.random.default_rng(5), fam)
+        d2 = make_diagram(np.random.default_rng(5), fam)
+        img1 = d1.value if isinstance(d1.value, np.ndarray) else d1.value["composite"]
+        img2 = d2.value if isinstance(d2.value, np.ndarray) else d2.value["composite"]
+        assert np.array_equal(img1, img2) and d1.counts == d2.counts and d1.structure == d2.structure
+        assert sum(d1.counts.values()) >= 2
+        assert all(0 <= a < len(d1.shapes) and 0 <= b < len(d1.shapes) for a, b, _ in d1.connections)
+    with pytest.raises(ValueError, match="unknown diagram family"):
+        make_diagram(np.random.default_rng(0), "pie_chart")
+
+
+def test_diagram_evaluation_scores_a_perfect_and_a_broken_reading():
+    from sketch.evaluate import score_diagram
+    from sketch.synth import make_diagram
+    d = make_diagram(np.random.default_rng(11), "tree")
+    a = analyze(d.value, figure_size=(400, 400), blank_pad=True)
+    sc = score_diagram(d, a)
+    assert sc.tp + sc.fn == len(d.connections)
+    a.diagram.connections = []                               # nothing joined: every truth connection is missed
+    sc2 = score_diagram(d, a)
+    assert sc2.tp == 0 and sc2.fn == len(d.connections)
+
+
+def test_pad_sketch_of_a_network_reaches_the_model_with_layers_and_connections():
+    """The text the app sends for a blank-pad sketch of a 3-2 network states the layer sizes and connections."""
+    from _app_util import ScriptedGenerator  # noqa: F401  (the app's scripted test model)
+    import app.handlers as h
+    from test_app import _engine, _run
+    engine, gen = _engine()
+    s = h.Session()
+    img = _network_pad(3, 2)
+    layer = np.zeros((img.shape[0], img.shape[1], 4), np.uint8)
+    ink = img.min(axis=2) < 128
+    layer[ink] = (20, 20, 20, 255)
+    pad = np.full_like(layer, 255)
+    _run(h.sketch_turn(engine, s, {"background": pad, "layers": [layer], "composite": None}, "", True))
+    req = gen.requests[-1]
+    assert "5 circles in 2 columns (3 left, 2 right)" in req.sketch_text
+    assert "each left circle is joined by a line to each right circle" in req.sketch_text
+    assert req.sketch_text.count(" — part ") == 6
