@@ -990,16 +990,20 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     # Straight connectors between two shapes, found by checking the ink along the segment joining them: robust
     # where many lines cross (a dense network), where tracing through junctions goes astray.
     n_traced = len(pieces)
-    for a_, b_, ea, eb in _straight_links(prims[:n_shapes], body, rest, w, cfg):
-        seg = ea + np.linspace(0, 1, 12)[:, None] * (eb - ea)
-        tol = 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(eb - ea)))
+    links = [(ea, eb, 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(eb - ea))))
+             for _, _, ea, eb in _straight_links(prims[:n_shapes], body, rest, w, cfg)]
+    if links:
+        # Traced pieces lying along the verified connectors (one, or several where tracing switched lines at a
+        # crossing) are parts of them.
         for k in range(n_traced):
             if used[k]:
                 continue
             q = pieces[k]
             sample = q[:: max(1, len(q) // 12)]
-            if np.mean([_near_segment(pt, ea, eb) <= tol for pt in sample]) >= 0.7:
+            if np.mean([any(_near_segment(pt, ea, eb) <= tol for ea, eb, tol in links) for pt in sample]) >= 0.8:
                 used[k] = True
+    for ea, eb, _ in links:
+        seg = ea + np.linspace(0, 1, 12)[:, None] * (eb - ea)
         pieces.append(seg)
         lens.append(_plen(seg))
         used.append(False)
@@ -1096,8 +1100,35 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         keep = [i for i in range(len(prims)) if i not in drop]
         prims = [prims[i] for i in keep]
         conns = _attach(prims, n_shapes, w, L, cfg)
+    _consistent_heads(prims, conns)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
+
+
+def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:
+    """In a diagram of arrows that (nearly) all point one way, a connector whose head was not seen (heads pile
+    up where many arrows meet one shape) is taken to be an arrow pointing the same way."""
+    arrows = [c for c in conns if c.directed]
+    plain = [c for c in conns if not c.directed and prims[c.via].kind == "line"]
+    if len(arrows) < 3 or not plain or len(arrows) < 2 * len(plain):
+        return
+    vec = np.array([np.subtract(prims[c.b].center, prims[c.a].center) for c in arrows])
+    axis = int(np.abs(vec).mean(axis=0).argmax())
+    sign = np.sign(vec[:, axis])
+    if abs(sign.sum()) < 0.9 * len(arrows):
+        return
+    way = float(np.sign(sign.sum()))
+    for c in plain:
+        d = np.subtract(prims[c.b].center, prims[c.a].center)[axis]
+        if d == 0:
+            continue
+        if np.sign(d) != way:
+            c.a, c.b = c.b, c.a
+        p = prims[c.via]
+        if math.dist(p.head, prims[c.a].center) < math.dist(p.tail, prims[c.a].center):
+            p.tail, p.head, p.points = p.head, p.tail, p.points[::-1]
+        p.kind, p.heads, c.directed = "arrow", 1, True
+        p.extra["head_inferred"] = True
 
 
 def _exit_point(poly: np.ndarray, c: np.ndarray, toward: np.ndarray) -> np.ndarray:
