@@ -54,6 +54,7 @@ class DiagramConfig:
     corner_deg: float = 50.0      # an outline turning sharper than this where strokes meet it is a cell, not a shape
     tail: float = 0.15            # ... where strokes meet: dead ends shorter than this × L are tails, not strokes
     clean_ellipse: float = 0.95   # ... unless it fits an ellipse
+    union_ellipse: float = 0.92   # cells joined into one circle must fit an ellipse this well
     clean_rect: float = 0.93      # ... or a rectangle this well
     clean_corner_deg: float = 80.0   # (for such clean outlines only a turn sharper than this is a cell's corner)
     pair_deg: float = 40.0        # strokes go on through a junction when they bend less than this
@@ -629,6 +630,8 @@ def _overlapping_circles(lab: np.ndarray, rejected: list[tuple[int, np.ndarray, 
     adj = [[a != b and touch(a, b) for b in range(k)] for a in range(k)]
     found: list[tuple[str, np.ndarray, np.ndarray]] = []
     used_sets: list[frozenset[int]] = []
+    seen_sets: set[frozenset[int]] = set()
+    cands: list[tuple[float, frozenset[int], np.ndarray, np.ndarray]] = []
     frontier = [frozenset([a]) for a in range(k)]
     for size in range(2, 5):
         nxt = set()
@@ -639,8 +642,9 @@ def _overlapping_circles(lab: np.ndarray, rejected: list[tuple[int, np.ndarray, 
                         nxt.add(s | {b})
         frontier = list(nxt)
         for s in sorted(frontier, key=sorted):
-            if any(u <= s for u in used_sets):
+            if s in seen_sets:
                 continue
+            seen_sets.add(s)
             # Cheap test first: the cells must fill most of the ellipse inscribed in their joint box.
             bx0, by0 = min(boxes[a][0] for a in s), min(boxes[a][1] for a in s)
             bx1, by1 = max(boxes[a][2] for a in s), max(boxes[a][3] for a in s)
@@ -669,8 +673,16 @@ def _overlapping_circles(lab: np.ndarray, rejected: list[tuple[int, np.ndarray, 
             step = max(3 * w + 3, 0.06 * max(np.ptp(out, axis=0)))
             if _sharp_at(out, [q for q in junctions if not any(q is z for z in inner)], w + 4, step, cfg.corner_deg):
                 continue
-            used_sets.append(s)
-            found.append(("circle", region, out))
+            cands.append((f["ell"], s, region, out))
+    # Best ellipses first; a union overlapping an accepted one in all but one cell is the same circle seen
+    # differently (or the rounded triangle in the middle of three circles).
+    for ell, s, region, out in sorted(cands, key=lambda c: -c[0]):
+        if ell < cfg.union_ellipse or any(len(s & u) >= min(len(s), len(u)) - 1 and len(s & u) >= 2 and
+                                          not (len(s) == 2 and len(u) == 2) for u in used_sets) \
+                or any(s <= u or u <= s for u in used_sets):
+            continue
+        used_sets.append(s)
+        found.append(("circle", region, out))
     return found
 
 
