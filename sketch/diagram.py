@@ -773,9 +773,16 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
                 if i == j:
                     continue
                 d = float(np.hypot(*(pb - pa)))
-                if d > gap or d < 1:
+                if d > gap:
                     continue
-                # Outward directions: a's path comes in toward pa going -ua... the gap runs from pa to pb.
+                if d < 2 * w + 2:
+                    # Ends at one spot (a junction where tracing stopped): they only need to continue each other.
+                    if _angle(ua, -ub) > 30:
+                        continue
+                    if best is None or d < best[0]:
+                        best = (d, i, si, j, sj)
+                    continue
+                # ua points from the end back into its stroke; the gap runs from pa to pb.
                 g = (pb - pa) / d
                 if _angle(-ua, g) > 35 or _angle(-ub, -g) > 35 or _angle(ua, -ub) > 30:
                     continue
