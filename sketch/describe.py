@@ -265,7 +265,7 @@ def _summary(groups: Sequence[StrokeGroup], st: dict[str, Any]) -> str:
 
 
 def describe_diagram(groups: Sequence[StrokeGroup], st: dict[str, Any], connections: Sequence[Any],
-                     inside: Sequence[tuple[int, int]], figure_size: tuple[int, int]) -> str:
+                     inside: Sequence[tuple[int, int]], figure_size: tuple[int, int], max_parts: int = 60) -> str:
     """A blank-pad sketch as a diagram: one summary sentence, the parts (numbered) and their connections."""
     w, h = figure_size
     names = {"circle": "circle", "rectangle": "box", "line": "line", "arrow": "arrow", "axes": "x and y axes",
@@ -278,6 +278,9 @@ def describe_diagram(groups: Sequence[StrokeGroup], st: dict[str, Any], connecti
             f"{_summary(groups, st)}.")
     lines = [head, "Parts:"]
     for i, g in enumerate(groups):
+        if i == max_parts:
+            lines.append(f"… and {len(groups) - max_parts} more parts.")
+            break
         x0, y0, x1, y1 = g.bbox
         if g.kind in ("circle", "rectangle"):
             noun = "circle" if g.kind == "circle" and 0.83 <= (x1 - x0) / max(y1 - y0, 1) <= 1.2 else \

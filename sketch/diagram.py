@@ -69,6 +69,8 @@ class DiagramConfig:
     axis_tilt_deg: float = 12.0   # ... and is within this of horizontal / vertical
     barb_max: float = 0.14        # arrow barbs are shorter than this × L
     attach: float = 0.06          # a connector end within this × L (+ 2 w) of a shape's outline is attached to it
+    max_strokes: int = 150        # busier ink (a photo, a dense screenshot) skips rejoining cut strokes
+    max_link_shapes: int = 40     # ... and checking straight connectors between every two shapes
     min_stroke: float = 0.03      # leftover strokes shorter than this × L (and 4 w) are specks
     head_zone: float = 0.06       # an arrowhead lies within this × L behind a stroke's end
     head_spread: float = 1.6      # ... and spreads sideways over more than this × w (+ 2 px)
@@ -987,7 +989,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     strokes = _trace(_graph(skeletonize(rest), max(5 * w + 4, 0.03 * L)), w, 1.5 * w + 1, cfg.pair_deg,
                      cfg.pair_far * L) \
         if rest.any() else []
-    strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w)
+    if len(strokes) <= cfg.max_strokes:      # pairwise over stroke ends: bounded for busy images
+        strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w)
     pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
     min_len = max(cfg.min_stroke * L, 4 * w)
     lens = [_plen(q) for q in pieces]
@@ -1170,7 +1173,7 @@ def _exit_point(poly: np.ndarray, c: np.ndarray, toward: np.ndarray) -> np.ndarr
 def _straight_links(shapes: list[Primitive], body: np.ndarray, rest: np.ndarray, w: float,
                     cfg: DiagramConfig) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
     """Pairs of shapes joined by a (nearly) straight stroke: (a, b, ink end at a, ink end at b)."""
-    if len(shapes) < 2:
+    if len(shapes) < 2 or len(shapes) > cfg.max_link_shapes:
         return []
     from skimage.measure import points_in_poly
     dist = ndimage.distance_transform_edt(~body)

@@ -23,7 +23,8 @@ from .synth import (DIAGRAM_FAMILIES, DiagramSketch, DiagramSynthConfig, SynthCo
                     make_diagram, make_sketch)
 from .types import KINDS, StrokeGroup
 
-__all__ = ["match_groups", "SketchScore", "Evaluation", "render_figures", "score_diagram", "evaluate_diagrams", "main"]
+__all__ = ["match_groups", "SketchScore", "Evaluation", "render_figures", "score_diagram", "evaluate_diagrams",
+           "diagram_overlay", "main"]
 
 log = logging.getLogger("sketch.evaluate")
 
@@ -352,6 +353,33 @@ def score_diagram(d: DiagramSketch, a: SketchAnalysis) -> DiagramScore:
                         _structure_ok(d, a.structure, fp == 0 and fn == 0))
 
 
+_KIND_COLOURS = {"circle": (0, 150, 0), "rectangle": (0, 110, 210), "line": (210, 0, 0), "arrow": (200, 0, 200),
+                 "axes": (0, 0, 0), "text_mark": (160, 110, 0), "freehand": (255, 130, 0)}
+
+
+def diagram_overlay(a: SketchAnalysis) -> Any:
+    """The normalised sketch (grey) with what was read drawn over it, coloured by kind (arrow tips circled)."""
+    from PIL import ImageDraw
+    im = a.overlay_image.convert("L").point(lambda v: 255 - (255 - v) // 3).convert("RGB")
+    d = ImageDraw.Draw(im)
+    for i, g in enumerate(a.groups):
+        col = _KIND_COLOURS.get(g.kind, (90, 90, 90))
+        pts = [tuple(p) for p in g.points]
+        if g.kind in ("circle", "rectangle"):
+            d.line(pts + pts[:1], fill=col, width=2)
+        elif g.kind == "text_mark":
+            d.rectangle([g.bbox[0], g.bbox[1], g.bbox[2], g.bbox[3]], outline=col)
+        elif g.kind == "axes" and len(pts) == 4:
+            d.line(pts[:2], fill=col, width=2)
+            d.line(pts[2:], fill=col, width=2)
+        elif len(pts) >= 2:
+            d.line(pts, fill=col, width=2)
+        if g.kind == "arrow" and g.head is not None:
+            x, y = g.head
+            d.ellipse([x - 4, y - 4, x + 4, y + 4], outline=col, width=2)
+    return im
+
+
 def evaluate_diagrams(n: int, seed: int, failures: Path | None = None, max_failures: int = 24,
                       cfg: DiagramSynthConfig = DiagramSynthConfig()) -> dict[str, Any]:
     """Analyse n synthetic diagrams (families cycled) and report counts, connections, structure and CPU time."""
@@ -379,7 +407,7 @@ def evaluate_diagrams(n: int, seed: int, failures: Path | None = None, max_failu
                           "structure": d.structure, "structure_ok": sc.structure_ok})
             if failures is not None and len(fails) <= max_failures:
                 failures.mkdir(parents=True, exist_ok=True)
-                a.overlay_image.save(failures / f"diagram_{i:04d}_{fam}.png")
+                diagram_overlay(a).save(failures / f"diagram_{i:04d}_{fam}.png")
     fams = sorted({s.family for s in scores})
 
     def rate(xs: list[bool]) -> float:
