@@ -328,7 +328,7 @@ function draw() {
 """
 EDIT_REQUEST = Request("make the output node red", code=EDIT_PROGRAM, render_status="ok")
 _KINDS = {"fp32": ("transformers", {}), "int8": ("transformers", {"quantize": "int8"}), "llamacpp": ("llamacpp", {}),
-          "llamacpp1": ("llamacpp", {"num_threads": 1})}
+          "llamacpp1": ("llamacpp", {"num_threads": 1}), "llamacpp2": ("llamacpp", {"num_threads": 2})}
 _MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 
 
@@ -382,7 +382,8 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) ->
         print(json.dumps(out), flush=True)
 
 
-def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: int | None) -> dict[str, dict]:
+def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: int | None,
+                 edits: tuple[str, ...] = ("0.5b", "1.5b")) -> dict[str, dict]:
     """Measure every "model/kind" pair in its own worker process, interleaved; returns per-pair means."""
     import statistics
     import subprocess
@@ -412,7 +413,8 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
 
     plan = [(key, "speed") for key in workers]
     # Edit turns are long (the whole program again): measured on llama.cpp at its default threads only.
-    plan += [(key, c) for key in workers if key.endswith("/llamacpp") for c in ("edit_plain", "edit_lookup")]
+    plan += [(key, c) for key in workers if key.endswith("/llamacpp") and key.split("/")[0] in edits
+             for c in ("edit_plain", "edit_lookup")]
     acc: dict[tuple[str, str], list[dict]] = {p: [] for p in plan}
     bar = tqdm(total=len(plan) * rounds, desc="measurements", unit="run")
     for r in range(rounds):
@@ -468,11 +470,12 @@ def main() -> None:
                                                "static_cache,threads_1,lora,best_of_4,batch_4_prompts")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     p.add_argument("--backends", action="store_true", help="compare backends and models (see above)")
-    p.add_argument("--pairs", default="0.5b/fp32,0.5b/int8,0.5b/llamacpp,0.5b/llamacpp1,1.5b/fp32,1.5b/int8,"
-                                       "1.5b/llamacpp,1.5b/llamacpp1",
-                   help="--backends: model/kind pairs; models 0.5b, 1.5b; kinds fp32, int8, llamacpp, llamacpp1 "
-                        "(llama.cpp on one thread)")
+    p.add_argument("--pairs", default="0.5b/fp32,0.5b/int8,0.5b/llamacpp,0.5b/llamacpp2,1.5b/fp32,1.5b/int8,"
+                                       "1.5b/llamacpp,1.5b/llamacpp2",
+                   help="--backends: model/kind pairs; models 0.5b, 1.5b; kinds fp32, int8, llamacpp (the loader's "
+                        "threads), llamacpp1, llamacpp2 (llama.cpp on one or two threads)")
     p.add_argument("--threads", type=int, default=None, help="--backends: threads per worker (default: the loader's)")
+    p.add_argument("--edits", default="0.5b,1.5b", help="--backends: models whose edit turn is timed (llama.cpp)")
     p.add_argument("--worker", nargs=2, metavar=("PRESET", "KIND"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -482,7 +485,7 @@ def main() -> None:
     if args.backends:
         log.warning("config: %s", vars(args))
         info = run_backends([x.strip() for x in args.pairs.split(",") if x.strip()], args.max_new_tokens,
-                            args.rounds, args.threads)
+                            args.rounds, args.threads, tuple(x.strip() for x in args.edits.split(",")))
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, max_new_tokens {args.max_new_tokens}, "
               f"rounds {args.rounds}, greedy; means over interleaved rounds")
         print(report_backends(info))

@@ -79,7 +79,7 @@ _LOG_CALLBACK: Any = None  # the ctypes callback must outlive every call llama.c
 
 
 def _backend_init(llama_cpp: Any) -> None:
-    """Initialise llama.cpp's backends once per process and send its log lines to `logging` (errors only above DEBUG)."""
+    """Initialise llama.cpp once per process; its log lines go to `logging` (only errors unless at DEBUG)."""
     global _BACKEND_READY, _LOG_CALLBACK
     if _BACKEND_READY:
         return
@@ -97,13 +97,15 @@ def _backend_init(llama_cpp: Any) -> None:
 
 
 def default_threads() -> int:
-    """Decode threads: every core but one on machines with more than two, else one per core.
+    """Decode threads: one core is left to the renderer and the web server (one thread on a 2-core machine).
 
-    Decoding is bound by memory bandwidth, so the last core adds little there while the renderer and the web
-    server need it (docs/benchmarks.md, "llama.cpp threads").
+    Decoding is bound by memory bandwidth, so a second thread adds less than it costs when the cores are shared:
+    llama.cpp's threads meet at a barrier after every operation, and when another process holds one of the two
+    cores, a two-thread decode stalls at each barrier (measured on 2 shared cores: 32 tokens of the 0.5B took 98 s
+    on two threads and 1 s on one, interleaved; docs/benchmarks.md, "llama.cpp"). `num_threads=` overrides it.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores - 1) if cores > 2 else cores
+    return max(1, cores - 1)
 
 
 @dataclass
