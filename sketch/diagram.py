@@ -414,8 +414,12 @@ def _outline(region: np.ndarray) -> np.ndarray:
     return max(cs, key=len)[:, ::-1] - 1.0
 
 
-def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: float, deg: float) -> bool:
-    """True when the closed outline turns sharper than `deg` close to any of the given points."""
+def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: float, deg: float,
+              max_count: int = 1) -> bool:
+    """True when the closed outline turns sharper than `deg` close to `max_count` of the given points."""
+    count = 0
+    x, y = outline[:, 0], outline[:, 1]
+    orient = np.sign(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
     if not pts or len(outline) < 8:
         return False
     seg = np.hypot(*np.diff(outline, axis=0).T)
@@ -433,8 +437,11 @@ def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: flo
         u, v = outline[k] - outline[i0], outline[i1] - outline[k]
         if np.hypot(*u) < 1 or np.hypot(*v) < 1:
             continue
-        if _angle(u, v) > deg:
-            return True
+        # Only convex corners: a stroke poking into a shape makes a notch (concave), a cell has corners.
+        if _angle(u, v) > deg and np.sign(u[0] * v[1] - u[1] * v[0]) == orient:
+            count += 1
+            if count >= max_count:
+                return True
     return False
 
 
@@ -585,10 +592,16 @@ def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: lis
         return None
     out = out + np.array(origin, float)
     size = max(np.ptp(out, axis=0))
+    # The turn is measured over ±step along the outline: short enough that a small circle's own curvature
+    # (2 step / radius) stays well below the corner threshold.
     step = max(3 * w + 3, 0.06 * size)
+    if kind == "circle" and f["ell"] >= cfg.clean_ellipse - 0.02:
+        step = min(step, 0.3 * math.sqrt(float(region.sum()) / math.pi))
     # Cells between strokes are never this clean; a clean outline with a stroke poking in stays a shape.
     clean = f["ell"] >= cfg.clean_ellipse or f["rect"] >= cfg.clean_rect
-    if _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.clean_corner_deg if clean else cfg.corner_deg):
+    # Two corners where strokes cross (a lens between two circles) make a cell however clean its outline.
+    if _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.corner_deg, max_count=2) or \
+            _sharp_at(out, junctions, near=w + 4, step=step, deg=cfg.clean_corner_deg if clean else cfg.corner_deg):
         return None
     return kind, out
 
@@ -1389,7 +1402,9 @@ def structure(dg: Diagram) -> dict[str, Any]:
     if connected and simple and len(edges) == n - 1:
         if max(deg.values()) <= 2 and (len(rows) == 1 or len(cols) == 1) and n >= 2:
             out["chain"] = _chain(P, shapes, edges, adj, deg)
-        elif "layers" not in out:
+        elif "layers" not in out or not out.get("fully_connected"):
+            out.pop("layers", None)
+            out.pop("fully_connected", None)
             root = min(shapes, key=lambda s: P[s].center[1])
             depth = {root: 0}
             queue = [root]
