@@ -184,9 +184,6 @@ def describe_layout(groups: Sequence[StrokeGroup], figure_size: tuple[int, int])
     return "\n".join(lines)
 
 
-_COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-
-
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("x", "s")) else "s")
 
