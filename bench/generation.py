@@ -363,7 +363,9 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) ->
                 setattr(gen, k, v)
 
     timed(PROMPT, 2)  # warm-up
-    prompt_tokens = gen.count_tokens(gen.prompt_text(PROMPT)) if hasattr(gen, "prompt_text") else 0
+    text = gen.prompt_text(PROMPT)
+    # The prompt as generation tokenises it: chat-template markers count as one control token each.
+    prompt_tokens = len(gen.tokenize(text)) if hasattr(gen, "tokenize") else gen.count_tokens(text)
     print(json.dumps({"ready": True, "load_s": load_s, "prompt_tokens": prompt_tokens}), flush=True)
     for line in sys.stdin:
         cmd = line.strip()
