@@ -38,10 +38,10 @@ def resolve_base(name_or_path: str) -> tuple[str, str]:
     if preset is None:
         return name_or_path, name_or_path
     if preset.embedded:
-        from model.embedded import ensure_embedded_model
+        from model.embedded import EMBEDDED_SPECS, ensure_embedded_model
 
-        # The embedded default ships inside the installed packages; model/ converts it once and caches it.
-        return str(ensure_embedded_model()), preset.model
+        # The embedded models ship inside the installed packages; model/ converts them once and caches them.
+        return str(ensure_embedded_model(EMBEDDED_SPECS[preset.name])), preset.model
     return preset.model, preset.model
 
 
