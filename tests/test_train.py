@@ -347,3 +347,14 @@ def test_vision_step_on_a_tiny_qwen2_vl(tmp_path):
     trainer.train()
     assert trainer.state.global_step == 2
     assert any(not torch.equal(p, lora_b[n]) for n, p in peft_model.named_parameters() if n in lora_b)
+
+
+def test_resolve_base_uses_the_embedded_model_of_the_preset(monkeypatch, tmp_path):
+    """Each embedded preset trains on its own packaged weights (the 0.5B and the 1.5B)."""
+    import model.embedded
+    from training.modeling import resolve_base
+
+    monkeypatch.setattr(model.embedded, "ensure_embedded_model", lambda spec: tmp_path / spec.name)
+    assert resolve_base("qwen2.5-coder-1.5b") == (str(tmp_path / "qwen2.5-coder-1.5b"),
+                                                  "Qwen/Qwen2.5-Coder-1.5B-Instruct")
+    assert resolve_base("qwen2.5-coder-0.5b")[0] == str(tmp_path / "qwen2.5-coder-0.5b")
