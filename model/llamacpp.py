@@ -4,8 +4,9 @@ The decoding loop is the project's own, on llama.cpp's low-level API, so that it
 backend: the same sampling chain (repetition penalty over prompt and reply, temperature, top-k, top-p), the mean
 log-probability of the chosen tokens under the model's raw distribution, the stop event checked every step, and
 the chat template read from the GGUF. Only the logits of the tokens that need them are computed (the last prompt
-token, drafted tokens), and the KV cache keeps the longest prefix shared with the previous call, so n samples and
-repeated turns over the same prompt prefill it once. Revision turns can draft tokens by prompt lookup (n-gram
+token, drafted tokens), and the KV cache keeps the longest prefix shared with the previous call, so repeated turns
+over the same prompt prefill it once. n samples are decoded side by side as n sequences sharing the prompt's cache
+cells (one step reads the weights once for all of them). Revision turns can draft tokens by prompt lookup (n-gram
 matches in the prompt, llama-cpp-python's LlamaPromptLookupDecoding); a draft is accepted token by token only
 where the sampled token equals it, so the output distribution is unchanged.
 """
