@@ -519,11 +519,11 @@ class _CheckAwareGenerator(ScriptedGenerator):
 
     def _answer(self, req, temperature):
         if req.render_status == "ok" and "does not match the request" in req.instruction:
-            return tests_mlp(4, 5, 2)
-        return tests_mlp(4, 5, 1)
+            return _mlp_program(4, 5, 2)
+        return _mlp_program(4, 5, 1)
 
 
-def tests_mlp(*sizes: int) -> str:
+def _mlp_program(*sizes: int) -> str:
     """A p5 network with these units per column."""
     return ("function setup() {\n  createCanvas(400, 300);\n  background(255);\n"
             f"  const layers = [{', '.join(map(str, sizes))}];\n"
