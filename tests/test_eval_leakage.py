@@ -13,15 +13,12 @@ BENCH = Path(__file__).resolve().parents[1] / "eval" / "benchmarks"
 
 
 def benchmark_prompts() -> list[tuple[str, str]]:
-    """(id, prompt) of figures-v1: the merged file when it exists, else its parts (figures-v1.*.jsonl)."""
-    merged = BENCH / "figures-v1.jsonl"
-    files = [merged] if merged.is_file() else sorted(BENCH.glob("figures-v1.*.jsonl"))
+    """(id, prompt) of every figures-v1 row."""
     out = []
-    for f in files:
-        for line in f.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                out.append((row["id"], row["prompt"]))
+    for line in (BENCH / "figures-v1.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append((row["id"], row["prompt"]))
     return out
 
 
@@ -59,7 +56,6 @@ def test_training_texts_cover_every_generator():
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.skipif(not benchmark_prompts(), reason="no figures-v1 benchmark file yet")
 def test_no_training_generator_comes_close_to_a_benchmark_prompt():
     ids, prompts = zip(*benchmark_prompts())
     texts = training_texts(n=3000, seed=0)
