@@ -6,9 +6,10 @@ log-probability of the chosen tokens under the model's raw distribution, the sto
 the chat template read from the GGUF. Only the logits of the tokens that need them are computed (the last prompt
 token, drafted tokens), and the KV cache keeps the longest prefix shared with the previous call, so repeated turns
 over the same prompt prefill it once. n samples are decoded side by side as n sequences sharing the prompt's cache
-cells (one step reads the weights once for all of them). Revision turns can draft tokens by prompt lookup (n-gram
-matches in the prompt, llama-cpp-python's LlamaPromptLookupDecoding); a draft is accepted token by token only
-where the sampled token equals it, so the output distribution is unchanged.
+cells (one step reads the weights once for all of them). Revision turns draft tokens by prompt lookup
+(model.lookup: the tokens that follow the longest match of the reply's end in the prompt, in drafts that grow while
+the reply keeps copying); a draft is accepted token by token only where the sampled token equals it, so the output
+distribution is unchanged. Every call records how long the prompt (prefill) and the decoding took.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ import numpy as np
 
 from model.base import Generator
 from model.errors import ModelError
+from model.lookup import PromptLookup
 from model.presets import GenSettings
 from model.prompts import Request
 from model.types import Candidate, StreamChunk
@@ -129,6 +132,10 @@ class _Result:
     text: str
     drafted: int = 0
     accepted: int = 0
+    prompt_ms: float = 0.0  # prefill of the prompt tokens not already cached
+    decode_ms: float = 0.0  # everything after the prefill
+    prefilled: int = 0  # prompt tokens computed (the rest came from the cache)
+    batches: int = 0  # llama_decode calls after the prefill
 
 
 def _log_softmax_at(logits: np.ndarray, token: int) -> float:
@@ -219,13 +226,20 @@ class _Reply:
         return _Result(self.tokens, self.logprobs, finish, self.text, drafted, accepted)
 
 
+def _ms_since(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000.0
+
+
 class LlamaCppGenerator(Generator):
     """A GGUF model run by llama.cpp, with optional LoRA adapters converted from PEFT."""
 
     def __init__(self, model_path: str, *, name: str | None = None, settings: GenSettings | None = None,
                  n_ctx: int = 8192, n_threads: int | None = None, n_threads_batch: int | None = None,
-                 seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 3,
-                 lookup_tokens: int = 10, n_batch: int = 512) -> None:
+                 seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 2,
+                 lookup_tokens: int = 8, lookup_max_tokens: int = 256, n_batch: int = 512) -> None:
+        """prompt_lookup: draft revision turns from the prompt (model.lookup); lookup_ngram: tokens that must match
+        before a draft is made; lookup_tokens: the first draft after a match; lookup_max_tokens: the longest draft
+        (drafts grow in between while they are accepted; at most n_batch - 1)."""
         llama_cpp = _import_llama()
         from llama_cpp import _internals as internals
 
@@ -275,10 +289,16 @@ class LlamaCppGenerator(Generator):
         self.prompt_lookup = prompt_lookup
         self.lookup_ngram = int(lookup_ngram)
         self.lookup_tokens = int(lookup_tokens)
+        self.lookup_max_tokens = int(lookup_max_tokens)
+        try:
+            PromptLookup([], first=self.lookup_tokens, longest=self.lookup_max_tokens, min_match=self.lookup_ngram)
+        except ValueError as exc:
+            raise ModelError(f"Prompt lookup: {exc}.") from None
         self._rng = np.random.default_rng(seed)
         self._seeded = seed is not None
         self._lock = threading.Lock()
         self._kv: list[int] = []  # tokens whose keys/values sit in the cache, in order (sequence 0)
+        self._prefilled = 0  # prompt tokens the last prefill computed (the others were cached)
         self._adapter_handles: dict[str, Any] = {}
         self._adapter_paths: dict[str, str] = {}
         self._active: str | None = None
@@ -465,6 +485,7 @@ class LlamaCppGenerator(Generator):
             shared += 1
         shared = min(shared, len(prompt) - 1)  # the last prompt token runs again to give the first logits
         self._truncate_cache(shared)
+        self._prefilled = len(prompt) - len(self._kv)
         self._decode(prompt[len(self._kv):], "last")
         return self._logits(self._batch.batch.n_tokens - 1)
 
@@ -475,20 +496,42 @@ class LlamaCppGenerator(Generator):
             raise ModelError(f"The prompt has {len(prompt)} tokens, more than the context of {self.n_ctx}; "
                              "shorten the history or load with a larger n_ctx.")
 
+    def _code_ends(self, prompt: list[int]) -> list[int]:
+        """Indices of the prompt tokens that close a code fence (every second ```): a reply's own block closes there
+        and goes on differently, so drafts stop at them."""
+        ends: list[int] = []
+        tail = b""
+        fences = 0
+        for i, token in enumerate(prompt):
+            piece = self._piece(token)
+            window = tail + piece
+            start = 0
+            while (k := window.find(b"```", start)) >= 0:
+                if k + 3 > len(tail):  # a fence this token completes (not one counted with the token before)
+                    fences += 1
+                    if fences % 2 == 0:
+                        ends.append(i)
+                start = k + 3
+            tail = window[-2:]
+        return ends
+
     def _run(self, prompt: list[int], *, max_new_tokens: int, sampling: Sampling,
              stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,
              lookup: bool = False) -> _Result:
         """Decode one reply to the prompt (the caller holds the lock)."""
-        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
         self._check_prompt(prompt)
         reply = _Reply(self, prompt, min(max_new_tokens, self.n_ctx - len(prompt)), sampling, on_text)
-        drafter = LlamaPromptLookupDecoding(max_ngram_size=self.lookup_ngram, num_pred_tokens=self.lookup_tokens)
-        drafted = accepted = 0
+        drafter = PromptLookup(prompt, first=self.lookup_tokens, longest=self.lookup_max_tokens,
+                               min_match=self.lookup_ngram, stops=self._code_ends(prompt)) if lookup else None
+        drafted = accepted = batches = 0
         cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
+        t0 = time.perf_counter()
         logits = self._prefill(prompt)
+        prefilled = self._prefilled
+        prompt_ms = _ms_since(t0)
+        t1 = time.perf_counter()
         if cancelled():
-            return _Result([], [], "cancelled", "")
+            return _Result([], [], "cancelled", "", prompt_ms=prompt_ms, prefilled=prefilled)
         rng = self._call_rng()
         pending = reply.pick(logits, rng)
         finish = reply.add(pending, logits)
@@ -498,11 +541,11 @@ class LlamaCppGenerator(Generator):
                 break
             draft: list[int] = []
             room = reply.budget - len(reply.tokens)
-            if lookup and room > 1:
-                history = np.asarray(prompt + reply.tokens, dtype=np.intc)
-                draft = [int(t) for t in drafter(history)[:min(room - 1, self.n_batch - 1)]]
+            if drafter is not None and room > 1:
+                draft = drafter.draft(reply.tokens, min(room - 1, self.n_batch - 1))
             start = len(self._kv)
             self._decode([pending] + draft, "all" if draft else "last")
+            batches += 1
             drafted += len(draft)
             for j in range(len(draft) + 1):
                 logits = self._logits(j)
@@ -516,7 +559,9 @@ class LlamaCppGenerator(Generator):
                 self._truncate_cache(start + j + 1)
                 pending = token
                 break
-        return reply.result(finish, drafted, accepted)
+        res = reply.result(finish, drafted, accepted)
+        res.prompt_ms, res.decode_ms, res.prefilled, res.batches = prompt_ms, _ms_since(t1), prefilled, batches
+        return res
 
     def _run_batch(self, prompt: list[int], n: int, *, max_new_tokens: int, sampling: Sampling,
                    stop_events: list[threading.Event]) -> list[_Result]:
@@ -529,10 +574,15 @@ class LlamaCppGenerator(Generator):
         budget = min(max_new_tokens, (self.n_ctx - len(prompt)) // n)
         replies = [_Reply(self, prompt, budget, sampling) for _ in range(n)]
         cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
+        t0 = time.perf_counter()
         logits = self._prefill(prompt)
+        prefilled = self._prefilled
         base = len(self._kv)
         for seq in range(1, n):
             llama_cpp.llama_memory_seq_cp(self._ctx.memory, 0, seq, -1, -1)
+        prompt_ms = _ms_since(t0)
+        t1 = time.perf_counter()
+        steps = 0
         rng = self._call_rng()
         finish: list[str | None] = [r.add(r.pick(logits, rng), logits) for r in replies]
         batch = self._batch.batch
@@ -550,6 +600,7 @@ class LlamaCppGenerator(Generator):
                     batch.seq_id[j][0] = i
                     batch.logits[j] = True
                 rc = llama_cpp.llama_decode(self._ctx.ctx, batch)
+                steps += 1
                 if rc != 0:
                     raise ModelError(f"llama.cpp could not decode {len(live)} sequences (code {rc}).")
                 for j, i in enumerate(live):
@@ -562,7 +613,12 @@ class LlamaCppGenerator(Generator):
             self._truncate_cache(base)
             if not llama_cpp.llama_memory_seq_rm(self._ctx.memory, 0, base, -1):
                 self._forget_cache()
-        return [r.result(f or "cancelled") for r, f in zip(replies, finish)]
+        decode_ms = _ms_since(t1)
+        results = [r.result(f or "cancelled") for r, f in zip(replies, finish)]
+        for res in results:  # the replies were decoded together: each carries an equal share of the time
+            res.prompt_ms, res.decode_ms = prompt_ms / n, decode_ms / n
+            res.prefilled, res.batches = prefilled, steps
+        return results
 
     def _sampling(self, temperature: float) -> Sampling:
         s = self.settings
@@ -581,8 +637,13 @@ class LlamaCppGenerator(Generator):
         if prior is not None and prior.logprob is not None:
             lp_sum += prior.logprob * prior.tokens
             ntok += prior.tokens
-        return self._candidate(prefix + res.text, lang, logprob=lp_sum / ntok if ntok else None, tokens=ntok,
+        cand = self._candidate(prefix + res.text, lang, logprob=lp_sum / ntok if ntok else None, tokens=ntok,
                                finish_reason=res.finish, adapter=self._active)
+        cand.prompt_ms, cand.decode_ms = res.prompt_ms, res.decode_ms
+        if prior is not None:  # the whole reply's time: the part before the continuation too
+            cand.prompt_ms += prior.prompt_ms or 0.0
+            cand.decode_ms += prior.decode_ms or 0.0
+        return cand
 
     def _use_lookup(self, request: Request) -> bool:
         """Prompt lookup pays off where the reply copies the prompt: revisions of existing code."""
@@ -593,7 +654,8 @@ class LlamaCppGenerator(Generator):
         res = self._run(prompt, max_new_tokens=mnt, sampling=sampling, stop_events=stop_events, on_text=on_text,
                         lookup=self._use_lookup(request))
         self.last_stats = {"prompt_tokens": len(prompt), "new_tokens": len(res.tokens), "drafted": res.drafted,
-                           "accepted": res.accepted}
+                           "accepted": res.accepted, "prefilled": res.prefilled, "batches": res.batches,
+                           "prompt_ms": res.prompt_ms, "decode_ms": res.decode_ms}
         return res
 
     # -- public API --
@@ -610,17 +672,29 @@ class LlamaCppGenerator(Generator):
                 res = self._generate_one(prompt, request, mnt, sampling, events)
                 cands.append(self._to_candidate(res, request.lang))
             else:
+                stats: dict[str, Any] = {"prompt_tokens": len(prompt), "new_tokens": 0, "drafted": 0, "accepted": 0,
+                                         "prefilled": 0, "batches": 0, "prompt_ms": 0.0, "decode_ms": 0.0}
                 while len(cands) < n and not any(e.is_set() for e in events):
                     k = min(n - len(cands), MAX_PARALLEL)
                     results = self._run_batch(prompt, k, max_new_tokens=mnt, sampling=sampling, stop_events=events)
                     cands += [self._to_candidate(r, request.lang) for r in results]
-                    self.last_stats = {"prompt_tokens": len(prompt), "drafted": 0, "accepted": 0, "parallel": k,
-                                       "new_tokens": sum(len(r.tokens) for r in results)}
+                    stats["parallel"] = stats.get("parallel", k)
+                    stats["new_tokens"] += sum(len(r.tokens) for r in results)
+                    stats["prefilled"] += results[0].prefilled
+                    stats["batches"] += results[0].batches
+                    stats["prompt_ms"] += sum(r.prompt_ms for r in results)
+                    stats["decode_ms"] += sum(r.decode_ms for r in results)
+                    self.last_stats = dict(stats)
                 if not cands:  # cancelled before the first round
                     cands.append(self._candidate("", request.lang, logprob=None, tokens=0, finish_reason="cancelled",
                                                  adapter=self._active))
-        while len(cands) < n:
-            cands.append(Candidate(**cands[-1].to_dict()))
+        if len(cands) < n:  # greedy (or cancelled): copies of one answer share the time it took
+            prompt_ms = sum(c.prompt_ms or 0.0 for c in cands) / n
+            decode_ms = sum(c.decode_ms or 0.0 for c in cands) / n
+            while len(cands) < n:
+                cands.append(Candidate(**cands[-1].to_dict()))
+            for c in cands:
+                c.prompt_ms, c.decode_ms = prompt_ms, decode_ms
         return cands
 
     def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
@@ -688,7 +762,7 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
                   **options: Any) -> LlamaCppGenerator:
     """Load a GGUF file into a llama.cpp generator with optional PEFT adapters.
 
-    options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, n_batch.
+    options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, lookup_max_tokens, n_batch.
     """
     from model.hf import _normalise_adapters
 
@@ -701,7 +775,8 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
         if value not in (None, False, "cpu"):
             raise ModelError(f"{key}={value!r} is a transformers option; the llama.cpp backend runs GGUF files on "
                              "the CPU (use backend='transformers').")
-    known = {"n_ctx", "n_threads_batch", "seed", "prompt_lookup", "lookup_ngram", "lookup_tokens", "n_batch"}
+    known = {"n_ctx", "n_threads_batch", "seed", "prompt_lookup", "lookup_ngram", "lookup_tokens",
+             "lookup_max_tokens", "n_batch"}
     unknown = set(options) - known
     if unknown:
         raise ModelError(f"Unknown llama.cpp option(s): {', '.join(sorted(unknown))}.")

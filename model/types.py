@@ -20,6 +20,10 @@ class Candidate:
     model: str = ""
     adapter: str | None = None
     finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+    # Milliseconds spent on the prompt (prefill) and on decoding, where the backend measures them (None elsewhere);
+    # candidates decoded together share their call's time equally.
+    prompt_ms: float | None = None
+    decode_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""

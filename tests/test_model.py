@@ -1205,6 +1205,84 @@ def test_prompt_lookup_drafts_without_changing_the_answer(tiny_gguf):
     assert fast.last_stats["drafted"] == 0  # first drafts only where there is code to copy
 
 
+class _OracleDrafts:
+    """Drafts that copy a known reply for `right` tokens and then guess one wrong token, growing like model.lookup's
+    (stands in for a model that copies its prompt, which the tiny random model does not)."""
+
+    def __init__(self, known: list[int], right: list[int]) -> None:
+        self.known, self.right, self.calls = known, list(right), 0
+
+    def draft(self, reply: list[int], room: int) -> list[int]:
+        n = self.right[self.calls % len(self.right)]
+        self.calls += 1
+        out = list(self.known[len(reply):len(reply) + n])
+        if len(out) == n:
+            out.append(-1 % 300)  # a token the reply does not have there (or rarely: then it is accepted)
+        return out[:room]
+
+
+# Greedy with drafts of up to 200 tokens; sampling with drafts under 32 tokens: from 64 tokens a batch takes
+# llama.cpp kernels whose logits differ from single steps by ~2e-3 (measured on this model), which moves greedy
+# decoding nowhere here but can move a sampled draw that falls near the edge between two tokens.
+@pytest.mark.parametrize("temperature,right", [(0.0, [0, 3, 40, 200, 1, 17, 120]), (0.9, [0, 3, 30, 1, 17, 8])])
+def test_long_drafts_accepted_and_rejected_leave_the_reply_unchanged(tiny_gguf, monkeypatch, temperature, right):
+    """Drafts cut at every kind of place give the reply decoding gives without them: greedy, and sampling with a
+    seed (a drafted token is kept only when it is the token drawn)."""
+    import model.llamacpp as backend
+
+    code = "\n".join(f"  line({i}, 0, {i}, 10);" for i in range(30))
+    req = Request("make the lines red", code=code)
+    g = load(str(tiny_gguf), backend="llamacpp", prompt_lookup=True, repetition_penalty=1.1)
+    prompt = g.tokenize(g.prompt_text(req))
+    g.reseed(7)
+    with g._lock:
+        plain = g._run(prompt, max_new_tokens=300, sampling=g._sampling(temperature), stop_events=[])
+    assert plain.drafted == 0 and len(plain.tokens) > 250
+    oracle = _OracleDrafts(plain.tokens, right)
+    monkeypatch.setattr(backend, "PromptLookup", lambda *a, **kw: oracle)
+    g.reseed(7)
+    cand = g.generate(req, max_new_tokens=300, temperature=temperature)[0]
+    stats = g.last_stats
+    assert cand.text == plain.text and cand.tokens == len(plain.tokens)
+    assert stats["accepted"] > 200 and stats["batches"] < 60  # most tokens came from accepted drafts
+    assert stats["drafted"] > stats["accepted"]  # and some drafted tokens were rejected
+    # The cache holds exactly the reply's tokens: the next call over the same prompt answers the same.
+    monkeypatch.undo()
+    g.reseed(7)
+    assert g.generate(req, max_new_tokens=300, temperature=temperature)[0].text == plain.text
+
+
+def test_llamacpp_reports_prompt_and_decoding_time(tiny_gguf):
+    from eval.figrun import TimedGen
+
+    g = load(str(tiny_gguf), backend="llamacpp")
+    req = Request("draw a circle")
+    first = g.generate(req, max_new_tokens=6, temperature=0)[0]
+    stats = g.last_stats
+    assert first.prompt_ms > 0 and first.decode_ms > 0
+    assert (stats["prompt_ms"], stats["decode_ms"]) == (first.prompt_ms, first.decode_ms)
+    assert stats["prefilled"] == stats["prompt_tokens"] and stats["batches"] == 5
+    g.generate(req, max_new_tokens=6, temperature=0)
+    assert g.last_stats["prefilled"] == 1  # the prompt was cached: only its last token ran again
+    # Candidates decoded together share the call's time; copies of one greedy answer too.
+    samples = g.generate(req, n=3, max_new_tokens=6, temperature=0.8)
+    stats = g.last_stats
+    assert sum(c.prompt_ms for c in samples) == pytest.approx(stats["prompt_ms"])
+    assert sum(c.decode_ms for c in samples) == pytest.approx(stats["decode_ms"])
+    copies = g.generate(req, n=2, max_new_tokens=6, temperature=0)
+    assert copies[0].decode_ms == copies[1].decode_ms == pytest.approx(g.last_stats["decode_ms"] / 2)
+    # A streamed answer and a continued one carry their times; the continuation adds its own.
+    last = [c for c in g.stream(req, max_new_tokens=4, temperature=0)][-1].candidate
+    assert last.prompt_ms > 0 and last.decode_ms > 0
+    longer = g.continue_generation(req, last, max_new_tokens=4)
+    assert longer.decode_ms > last.decode_ms
+    # eval's timing wrapper adds up what the candidates of a prompt report.
+    timed = TimedGen(g)
+    timed.generate(req, max_new_tokens=6, temperature=0)
+    t = timed.take()
+    assert t["prompt_ms"] == g.last_stats["prompt_ms"] and t["decode_ms"] == g.last_stats["decode_ms"]
+
+
 def test_load_picks_the_backend(tiny, tiny_gguf, monkeypatch, tmp_path):
     import model.llamacpp
     import model.loader
