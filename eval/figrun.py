@@ -343,6 +343,10 @@ def _s(v: float | None, unit: str = "s") -> str:
     return "n/a" if v is None else f"{v:.1f} {unit}"
 
 
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{1000 * seconds:.0f} ms"
+
+
 def report_markdown(report: dict[str, Any], title: str = "Figure benchmark run") -> str:
     """The report as Markdown: headline, per category and language, time and tokens, failing checks."""
     cfg = report["config"]
@@ -369,14 +373,18 @@ def report_markdown(report: dict[str, Any], title: str = "Figure benchmark run")
              f"| render success, after repair | {_p(report['render_success_rate'])} |",
              f"| time per prompt p50 / p95 | {_s(report['time_s']['p50'])} / {_s(report['time_s']['p95'])} |",
              f"| generation time p50 / p95 | {_s(report['gen_s']['p50'])} / {_s(report['gen_s']['p95'])} |"]
-    if report.get("prompt_s"):
-        lines.append(f"| prompt processing p50 / p95 | {_s(report['prompt_s']['p50'])} / {_s(report['prompt_s']['p95'])} |")
-        lines.append(f"| decoding p50 / p95 | {_s(report['decode_s']['p50'])} / {_s(report['decode_s']['p95'])} |")
+    for key, what in (("prompt_s", "prompt processing"), ("decode_s", "decoding")):
+        dist = report.get(key)
+        value = f"{_ms(dist['p50'])} / {_ms(dist['p95'])}" if dist else "not reported by the backend"
+        lines.append(f"| {what} per prompt p50 / p95 | {value} |")
     tps = report.get("tokens_per_s")
     lines += [f"| generated tokens per prompt (mean / p95) | {report['tokens']['mean']:.0f} / {report['tokens']['p95']:.0f} |",
               f"| tokens per second of generation | {'n/a' if tps is None else f'{tps:.1f}'} |",
               f"| truncated programs | {_p(report['truncation_rate'])} |", ""]
-    if not report.get("prompt_s"):
+    if report.get("prompt_s"):
+        lines += ["Prompt processing and decoding add up the model calls of a prompt (repairs included), as the "
+                  "backend measured them; samples decoded together share their call's time.", ""]
+    else:
         lines += ["The backend does not report prompt processing and decoding time separately; generation time "
                   "is both together (model calls, repairs included).", ""]
     if report.get("batched"):

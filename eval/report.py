@@ -37,6 +37,10 @@ HEADLINE: list[tuple[str, tuple[str, ...], bool]] = [
     ("judge (1–10)", ("judge_score",), False),
     ("time per prompt p50 (s)", ("time_s", "p50"), False),
     ("time per prompt p95 (s)", ("time_s", "p95"), False),
+    ("prompt processing p50 (s)", ("prompt_s", "p50"), False),  # where the backend reports it
+    ("prompt processing p95 (s)", ("prompt_s", "p95"), False),
+    ("decoding p50 (s)", ("decode_s", "p50"), False),
+    ("decoding p95 (s)", ("decode_s", "p95"), False),
     ("tokens per prompt (mean)", ("tokens", "mean"), False),
 ]
 

@@ -140,3 +140,38 @@ def test_run_cli_and_compare(tmp_path, bench, monkeypatch, capsys):
     md = (a / "report.md").read_text(encoding="utf-8")
     assert "2 of the 3 selected prompts done" in md
     assert main(["-q", "run", "--benchmark", str(bench), "--out", str(tmp_path / "none"), "--report-only"]) == 2
+
+
+class TimedFakeGen(FakeGen):
+    """FakeGen whose candidates say how long the prompt and the decoding took, as the llama.cpp backend does."""
+
+    def generate(self, req, n=1, max_new_tokens=1024, temperature=0.7, stop_event=None):
+        cands = super().generate(req, n, max_new_tokens, temperature, stop_event)
+        for c in cands:
+            c.prompt_ms, c.decode_ms = 100.0 / n, 900.0 / n
+        return cands
+
+    def repair(self, code, error, line, lang="p5", request=None, max_new_tokens=None, temperature=None):
+        cands = super().repair(code, error, line, lang, request, max_new_tokens, temperature)
+        for c in cands:
+            c.prompt_ms, c.decode_ms = 300.0, 2700.0
+        return cands
+
+
+def test_run_reports_prompt_and_decoding_time_where_the_backend_measures_them(tmp_path, bench):
+    out = tmp_path / "timed"
+    rep = run_benchmark(RunConfig(benchmark=str(bench), out=str(out), repair=1, n=2), TimedFakeGen(ANSWERS),
+                        progress=False)
+    rows = {r["id"]: r for r in rep["rows"]}
+    # best-of-2 shares one call's time; the broken prompt adds its repair call
+    assert rows["mlp"]["prompt_ms"] == pytest.approx(100.0) and rows["mlp"]["decode_ms"] == pytest.approx(900.0)
+    assert rows["bars-ja"]["prompt_ms"] == pytest.approx(400.0) and rows["bars-ja"]["decode_ms"] == pytest.approx(3600.0)
+    assert rep["prompt_s"]["p50"] == pytest.approx(0.1) and rep["decode_s"]["p95"] > 0.9
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| prompt processing per prompt p50 / p95 | 100 ms / 370 ms |" in md
+    assert "| decoding per prompt p50 / p95 | 900 ms / 3330 ms |" in md
+    # a backend that does not measure them says so
+    plain = tmp_path / "plain"
+    run_benchmark(RunConfig(benchmark=str(bench), out=str(plain)), FakeGen(ANSWERS), progress=False)
+    md = (plain / "report.md").read_text(encoding="utf-8")
+    assert "| prompt processing per prompt p50 / p95 | not reported by the backend |" in md
