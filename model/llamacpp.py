@@ -14,11 +14,14 @@ distribution is unchanged. Every call records how long the prompt (prefill) and 
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import ctypes
+import itertools
 import logging
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -497,23 +500,13 @@ class LlamaCppGenerator(Generator):
                              "shorten the history or load with a larger n_ctx.")
 
     def _code_ends(self, prompt: list[int]) -> list[int]:
-        """Indices of the prompt tokens that close a code fence (every second ```): a reply's own block closes there
-        and goes on differently, so drafts stop at them."""
-        ends: list[int] = []
-        tail = b""
-        fences = 0
-        for i, token in enumerate(prompt):
-            piece = self._piece(token)
-            window = tail + piece
-            start = 0
-            while (k := window.find(b"```", start)) >= 0:
-                if k + 3 > len(tail):  # a fence this token completes (not one counted with the token before)
-                    fences += 1
-                    if fences % 2 == 0:
-                        ends.append(i)
-                start = k + 3
-            tail = window[-2:]
-        return ends
+        """Indices of the prompt tokens that close a code block (a line of just ```): the reply's own block closes
+        there and goes on differently, so drafts stop at them."""
+        pieces = [self._piece(t) for t in prompt]
+        token_end = list(itertools.accumulate(len(p) for p in pieces))  # byte offset after each token
+        text = b"".join(pieces)
+        return [bisect.bisect_right(token_end, m.start() + 2)  # the token holding the fence's last backtick
+                for m in re.finditer(rb"(?<![^\n])```[ \t]*(?=\n|\Z)", text)]
 
     def _run(self, prompt: list[int], *, max_new_tokens: int, sampling: Sampling,
              stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,

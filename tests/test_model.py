@@ -1203,6 +1203,11 @@ def test_prompt_lookup_drafts_without_changing_the_answer(tiny_gguf):
     assert a.text == b.text and a.tokens == b.tokens and b.logprob == pytest.approx(a.logprob, abs=LOGPROB_TOL)
     fast.generate(Request("draw a circle"), max_new_tokens=10, temperature=0)
     assert fast.last_stats["drafted"] == 0  # first drafts only where there is code to copy
+    # Drafts stop where the prompt's code block closes (the last stop is the current code's closing fence).
+    prompt = fast.tokenize(fast.prompt_text(req))
+    stop = fast._code_ends(prompt)[-1]
+    assert fast.detokenize(prompt[:stop + 1]).rstrip().endswith(code + "\n```")
+    assert not fast.detokenize(prompt[:stop]).rstrip().endswith("```")
 
 
 class _OracleDrafts:
