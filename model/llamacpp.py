@@ -61,6 +61,7 @@ _CHATML = (
 
 def llama_cpp_available() -> bool:
     """True when llama-cpp-python can be imported."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the library loads: see _import_llama
     try:
         import llama_cpp  # noqa: F401
     except (ImportError, OSError):
@@ -70,6 +71,9 @@ def llama_cpp_available() -> bool:
 
 def _import_llama() -> Any:
     """The llama_cpp module, or a ModelError that says how to install it."""
+    # OpenMP reads its wait policy once, when llama.cpp's CPU library loads. Spinning threads stall each other
+    # when another process holds a core; sleeping ones do not (docs/benchmarks.md, "Threads").
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import llama_cpp
     except (ImportError, OSError) as exc:
@@ -104,15 +108,16 @@ def _backend_init(llama_cpp: Any) -> None:
 
 
 def default_threads() -> int:
-    """Decode threads: one core is left to the renderer and the web server (one thread on a 2-core machine).
+    """Decode threads: one per core, with OpenMP's passive wait policy (set in `_import_llama`).
 
-    Decoding is bound by memory bandwidth, so a second thread adds less than it costs when the cores are shared:
-    llama.cpp's threads meet at a barrier after every operation, and when another process holds one of the two
-    cores, a two-thread decode stalls at each barrier (measured on 2 shared cores: 32 tokens of the 0.5B took 98 s
-    on two threads and 1 s on one, interleaved; docs/benchmarks.md, "llama.cpp"). `num_threads=` overrides it.
+    During a reply nothing else in the app needs a core (the preview renders after it). On 2 idle cores two
+    threads decode the 0.5B ≈ 1.5× faster than one; llama.cpp's threads meet at a barrier after every operation, and
+    with OpenMP's default spinning wait a two-thread decode collapsed when another process held a core (0.8 tok/s
+    against 11 on one thread); sleeping at the barrier avoids that (docs/benchmarks.md, "Threads"). `num_threads=`
+    overrides it.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores - 1)
+    return max(1, cores)
 
 
 @dataclass
