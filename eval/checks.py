@@ -29,6 +29,7 @@ LABEL_NEAR = 8.0  # px: a small shape this close to a label's box wins over a mu
 LABEL_MAX_DIST = 0.35  # a label belongs to the nearest shape within this fraction of the canvas's longer side
 HEAD_MAX_SIDE = 40.0  # px: an arrow head is at most this long
 MIN_SHAPE_SIZE = 4.0  # px: default smallest bbox side for shapes (drops dots and hairlines)
+RAW_MIN_ALPHA = 0.15  # a translucent colour also matches as specified from this opacity on (≈ 38/255)
 
 KINDS = ("circle", "ellipse", "rect", "line", "arrow", "text", "polygon", "polyline", "curve", "arc", "point",
          "arrowhead", "image", "shape", "any")
@@ -148,9 +149,15 @@ def _fmt_rgb(rgb: tuple[float, float, float] | None) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------------------------------------------
+# Dashes that stand for a minus sign or a hyphen in labels ("x − 1", "t–1", "ー" is a Japanese letter, kept):
+# hyphen, non-breaking hyphen, figure dash, en dash, minus sign, heavy minus (NFKC already maps ﹣ and －).
+_MINUS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2212\u2796"})
+
+
 def normalize_text(s: str) -> str:
-    """NFKC, case-folded, whitespace collapsed: how labels are compared."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(s))).strip().casefold()
+    """NFKC, minus signs and en dashes as "-", case-folded, whitespace collapsed: how labels are compared."""
+    t = unicodedata.normalize("NFKC", str(s)).translate(_MINUS)
+    return re.sub(r"\s+", " ", t).strip().casefold()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,8 +180,12 @@ class Element:
     stroke: tuple[float, float, float] | None = None
     points: list[Point] = field(default_factory=list)
     raw: tuple[tuple[float, float, float] | None, ...] = ()  # translucent fill/stroke before compositing
+    fill_alpha: float = 1.0  # opacity of the fill (0..1)
+    corners: int | None = None  # closed polygons and rects: corners, not counting repeats and straight-through ones
     ends: tuple[Point, Point] | None = None  # connectors: first and last point (tips when arrow heads are found)
     heads: list[int] = field(default_factory=list)  # connectors: which ends (0, 1) carry an arrow head
+    area: list[Point] | None = None  # arcs: the wedge (or chord) outline, where the bbox would be too big
+    ellipse: tuple[float, float, float, float] | None = None  # arcs: the whole ellipse (min_size is its size)
 
     @property
     def cx(self) -> float:
@@ -199,7 +210,9 @@ class Element:
             return self.fill or self.stroke
         if "line" in self.kinds or "point" in self.kinds:
             return self.stroke or self.fill
-        if self.fill is not None and not (self.stroke is not None and min(self.fill) > 245):
+        # A white or faintly tinted fill inside a coloured outline: the outline is what a person sees.
+        if self.fill is not None and not (self.stroke is not None and (min(self.fill) > 245
+                                                                       or self.fill_alpha < RAW_MIN_ALPHA)):
             return self.fill
         return self.stroke or self.fill
 
@@ -214,14 +227,17 @@ class Element:
         """Short words for reasons: "circle at (100, 50)" or "text 'Input'"."""
         if self.text is not None:
             return f"text {self.text!r}"
-        kind = next((k for k in ("circle", "rect", "arrow", "line", "arc", "ellipse", "polygon", "point", "image")
+        kind = next((k for k in ("arc", "circle", "rect", "arrow", "line", "ellipse", "polygon", "point", "image")
                      if k in self.kinds), self.fn)
         where = f" (line {self.line})" if self.line else ""
         return f"{kind} at ({self.cx:.0f}, {self.cy:.0f}){where}"
 
     def distance(self, p: Point) -> float:
-        """Distance from p to this element's outline, 0 inside (circles as circles, the rest as boxes)."""
+        """Distance from p to this element's outline, 0 inside (circles as circles, arcs as their wedge, the rest
+        as boxes)."""
         x, y = p
+        if self.area:
+            return 0.0 if _in_polygon(p, self.area) else _seg_distance(p, self.area + self.area[:1])
         if "ellipse" in self.kinds and self.w > 0 and self.h > 0:
             r = (self.w + self.h) / 4
             return max(0.0, math.hypot(x - self.cx, y - self.cy) - r)
@@ -270,9 +286,11 @@ class Scene:
         if has_colour and fill is None and stroke is None:
             return []  # noFill() and noStroke(), or fully transparent: nothing visible
         pts = [tuple(p) for p in (getattr(c, "points", None) or [])]
+        # fill(255, 0, 0, 80) is "a semi-transparent red"; fill(255, 0, 0, 8) is a faint tint, red to nobody
         raw = tuple(tuple(float(v) for v in col[:3]) for col in (getattr(c, "fill", None), getattr(c, "stroke", None))
-                    if col is not None and 0 < col[3] < 255)
-        base = dict(index=i, fn=fn, line=c.line, fill=fill, stroke=stroke, raw=raw)
+                    if col is not None and RAW_MIN_ALPHA * 255 <= col[3] < 255)
+        fill_alpha = getattr(c, "fill", None)[3] / 255.0 if fill is not None else 1.0
+        base = dict(index=i, fn=fn, line=c.line, fill=fill, stroke=stroke, raw=raw, fill_alpha=fill_alpha)
         w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
         if c.kind == "text":
             if not (c.text or "").strip():
@@ -305,6 +323,15 @@ class Scene:
         if fn in ("triangle", "quad", "endShape"):
             kinds.add("polygon")
         el = Element(kinds=kinds, bbox=bbox, points=pts, **base)
+        if fn in ("rect", "square"):
+            el.corners = 4
+        elif fn in ("triangle", "quad") or (fn == "endShape" and (
+                (mode is None and (not is_open or fill is not None))  # closed, or filled (p5 fills it closed)
+                or (mode in ("triangles", "triangle_fan", "triangle_strip") and len(pts) == 3)
+                or (mode == "quads" and len(pts) == 4))):
+            el.corners = _corner_count(pts)
+        if fn == "arc" and len(pts) >= 2:
+            self._arc_geometry(el, c.args, bbox)
         if (is_open or fn in ("bezier", "curve")) and len(pts) >= 2:
             # An open polyline or a curve is still a shape (a line chart's plot) but can also join two shapes.
             el.kinds.add("polyline" if is_open else "curve")
@@ -312,6 +339,27 @@ class Scene:
                 el.kinds.add("line")  # an unfilled open path reads as a (bent) line
             el.ends = (pts[0], pts[-1])
         return [el]
+
+    @staticmethod
+    def _arc_geometry(el: Element, args: list[Any], full: tuple[float, float, float, float]) -> None:
+        """An arc's drawn extent: the traced bbox is its whole ellipse, far bigger than a small angle mark.
+
+        The points are samples along the drawn curve. p5 fills a wedge to the centre (default and PIE mode) or a
+        chord (CHORD, OPEN), and strokes the radii only in PIE mode; the bbox covers what is drawn, and `area`
+        (what distances are measured to) is the wedge or chord region, so a label inside an angle mark belongs
+        to it.
+        """
+        pts = el.points
+        mode = args[6] if len(args) > 6 and isinstance(args[6], str) else None
+        if math.dist(pts[0], pts[-1]) < 1.0:
+            return  # a whole ellipse: the bbox is right
+        centre = ((full[0] + full[2]) / 2, (full[1] + full[3]) / 2)  # affine maps keep the box's centre
+        wedge = mode not in ("chord", "open")
+        drawn = list(pts)
+        if wedge and (el.fill is not None or (mode == "pie" and el.stroke is not None)):
+            drawn.append(centre)
+        el.ellipse, el.bbox = full, _box(drawn)
+        el.area = list(pts) + ([centre] if wedge else [])
 
     @staticmethod
     def _connector(base: dict[str, Any], bbox: tuple[float, float, float, float], pts: list[Point]) -> Element:
@@ -415,8 +463,8 @@ class Scene:
             if e.ends is not None:  # lines, polylines, curves: their length counts, not their thickness
                 if size and _path_length(e.points) < size:
                     continue
-            elif ("shape" in e.kinds or "image" in e.kinds) and min(e.w, e.h) < size:
-                continue
+            elif ("shape" in e.kinds or "image" in e.kinds) and _min_side(e.ellipse or e.bbox) < size:
+                continue  # an arc is as big as its circle: a thin pie wedge still belongs to a big pie
             out.append(e)
         return out
 
@@ -466,6 +514,8 @@ class Scene:
                    and y0 * self.height <= e.cy <= y1 * self.height]
         if sel.get("color") is not None:
             els = [e for e in els if any(color_matches(c, sel["color"]) for c in e.colors()[:1])]
+        if sel.get("corners") is not None:
+            els = [e for e in els if e.corners == sel["corners"]]
         return els
 
     def _host(self, t: Element, pool: list[Element]) -> Element | None:
@@ -554,6 +604,10 @@ class Scene:
         return out
 
 
+def _min_side(box: tuple[float, float, float, float]) -> float:
+    return min(box[2] - box[0], box[3] - box[1])
+
+
 def _box_gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Distance between two boxes (0 when they touch or overlap)."""
     dx = max(a[0] - b[2], b[0] - a[2], 0.0)
@@ -584,6 +638,39 @@ def _centroid(pts: list[Point]) -> Point:
 
 def _path_length(pts: list[Point]) -> float:
     return sum(math.dist(a, b) for a, b in zip(pts, pts[1:]))
+
+
+def _corner_count(pts: list[Point]) -> int:
+    """Corners of a closed outline: repeated vertices and vertices on a straight side are not corners.
+
+    A quad() with two equal corners, or a beginShape() triangle with a fourth vertex on one side, has 3. Outlines
+    of more than 16 vertices (sampled curves) are not simplified.
+    """
+    ring = [p for k, p in enumerate(pts) if k == 0 or math.dist(p, pts[k - 1]) >= 1.0]
+    if len(ring) > 1 and math.dist(ring[0], ring[-1]) < 1.0:
+        ring.pop()
+    if len(ring) > 16:
+        return len(ring)
+    removed = True
+    while removed and len(ring) > 3:
+        removed = False
+        for k in range(len(ring)):
+            a, b, c = ring[k - 1], ring[k], ring[(k + 1) % len(ring)]
+            if _seg_distance(b, [a, c]) < max(1.0, 0.03 * math.dist(a, c)):
+                del ring[k]
+                removed = True
+                break
+    return len(ring)
+
+
+def _in_polygon(p: Point, poly: list[Point]) -> bool:
+    """Even-odd rule: True when p lies inside the closed polygon."""
+    x, y = p
+    inside = False
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1]):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
 
 
 def _seg_distance(p: Point, pts: list[Point]) -> float:
@@ -622,7 +709,7 @@ def group_by(els: list[Element], axis: str, gap: float | None = None) -> list[li
 # ---------------------------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------------------------
-SELECTOR_KEYS = {"kind", "region", "color", "min_size", "label", "column", "row"}
+SELECTOR_KEYS = {"kind", "region", "color", "min_size", "label", "column", "row", "corners"}
 
 
 def _is_num(v: Any) -> bool:
@@ -647,6 +734,8 @@ def _validate_selector(sel: Any, where: str) -> list[str]:
             errs.append(f"{where}: region must be [x0, y0, x1, y1], fractions of the canvas with x0 < x1, y0 < y1")
     if "color" in sel and parse_color(sel["color"]) is None:
         errs.append(f"{where}: unknown colour {sel['color']!r} (a name such as red, lightblue, gray, or #rrggbb)")
+    if "corners" in sel and not (_is_count(sel["corners"]) and sel["corners"] >= 3):
+        errs.append(f"{where}: corners must be an integer >= 3")
     if "min_size" in sel and not (_is_num(sel["min_size"]) and sel["min_size"] >= 0):
         errs.append(f"{where}: min_size must be a number >= 0")
     if "label" in sel and not (isinstance(sel["label"], str) and sel["label"].strip()):
@@ -829,6 +918,8 @@ def _sel_words(sel: dict[str, Any]) -> str:
     kind = sel.get("kind") or ("shape" if sel.get("label") else "element")
     noun = {"any": "element", "text": "text"}.get(kind, kind)
     words = ([sel["color"]] if sel.get("color") else []) + [noun + "s"]
+    if sel.get("corners"):
+        words.append(f"with {sel['corners']} corners")
     if sel.get("label"):
         words.append(f"labelled {sel['label']!r}")
     if sel.get("column"):
@@ -896,53 +987,109 @@ def _c_color(s: Scene, c: dict[str, Any]) -> tuple[bool, str]:
                    f"{els[0].describe()} is {_fmt_rgb(els[0].color)}")
 
 
-def _ends_for(s: Scene, sel: dict[str, Any]) -> list[Element]:
-    """What a connector may end on for a selector: the selected elements, and for a bare label the text too."""
+def _ends_for(s: Scene, sel: dict[str, Any]) -> list[list[Element]]:
+    """What a connector may end on for a selector, as nodes: each selected element, with its label's text.
+
+    For a label without `kind`, an arrow may start at the text itself (Q, K, V written as plain text under the
+    arrows) or at the shape the text labels; both are one node, so one arrow from there is one connection.
+    """
     els = s.select(sel)
+    nodes = [[e] for e in els]
     if sel.get("label") is not None and sel.get("kind") is None:
-        # Q, K, V written as plain text under the arrows: the arrow starts at the text, not at its nearest box.
-        els += [t for t in s._filter(s.label_texts(sel["label"]), sel) if t not in els]
-    return els
+        pool = s._filter(s.of_kind("shape", sel.get("min_size")), sel)
+        for t in s._filter(s.label_texts(sel["label"]), sel):
+            host = s._host(t, pool)
+            node = next((n for n in nodes if n[0] is host), None)
+            if node is not None and t not in node:
+                node.append(t)
+    return nodes
+
+
+def _near(node: list[Element], p: Point, tol: float, skip: Element) -> list[Element]:
+    """The node's elements that p lies on (within tol of), other than `skip` (the connector itself)."""
+    return [e for e in node if e is not skip and e.distance(p) <= tol]
+
+
+def _matching(links: list[set[tuple[int, int]]]) -> int:
+    """How many connectors can each be given a different pair they join (each line counts once, each pair once).
+
+    A maximum bipartite matching (augmenting paths found breadth-first, no recursion).
+    """
+    owner: dict[tuple[int, int], int] = {}  # pair -> the connector it is given to
+    held: dict[int, tuple[int, int]] = {}  # connector -> its pair
+    for start in range(len(links)):
+        prev: dict[tuple[int, int], int] = {}  # pair -> the connector that reached it
+        queue, seen, found = [start], {start}, None
+        for ci in queue:
+            for pair in links[ci]:
+                if pair in prev:
+                    continue
+                prev[pair] = ci
+                if pair not in owner:
+                    found = pair
+                    break
+                if owner[pair] not in seen:
+                    seen.add(owner[pair])
+                    queue.append(owner[pair])
+            if found is not None:
+                break
+        pair = found
+        while pair is not None:  # hand each pair on the path to the connector that reached it
+            ci = prev[pair]
+            given_up = held.get(ci)
+            owner[pair], held[ci] = ci, pair
+            pair = given_up
+    return len(held)
 
 
 def _c_connected(s: Scene, c: dict[str, Any]) -> tuple[bool, str]:
-    a_els, b_els = _ends_for(s, c["a"]), _ends_for(s, c["b"])
+    a_nodes, b_nodes = _ends_for(s, c["a"]), _ends_for(s, c["b"])
     aw, bw = _sel_words(c["a"]), _sel_words(c["b"])
-    if not a_els or not b_els:
-        return False, f"no {aw if not a_els else bw} found"
-    if all(a is b for a in a_els for b in b_els):
-        return False, f"{aw} and {bw} are the same element ({a_els[0].describe()}): nothing to join"
+    if not a_nodes or not b_nodes:
+        return False, f"no {aw if not a_nodes else bw} found"
+
+    def same(i: int, j: int) -> bool:
+        """The two nodes are the very same elements (nothing to join)."""
+        return {id(e) for e in a_nodes[i]} == {id(e) for e in b_nodes[j]}
+
+    if all(same(i, j) for i in range(len(a_nodes)) for j in range(len(b_nodes))):
+        return False, f"{aw} and {bw} are the same element ({a_nodes[0][0].describe()}): nothing to join"
     tol = float(c.get("tolerance", CONNECT_TOL))
     directed = bool(c.get("directed"))
-    joined: set[tuple[int, int]] = set()
+    links: list[set[tuple[int, int]]] = []  # per connector, the a–b node pairs it joins
     undirected_only = 0
     for ln in s.connectors():
         p, q = ln.ends  # type: ignore[misc]
+        joins: set[tuple[int, int]] = set()
         for (src, dst, head_end) in ((p, q, 1), (q, p, 0)):
-            srcs = [i for i, e in enumerate(a_els) if e is not ln and e.distance(src) <= tol]
-            dsts = [j for j, e in enumerate(b_els) if e is not ln and e.distance(dst) <= tol]
-            pairs = {(i, j) for i in srcs for j in dsts if a_els[i] is not b_els[j]}
+            srcs = [(i, hit) for i, node in enumerate(a_nodes) if (hit := _near(node, src, tol, ln))]
+            dsts = [(j, hit) for j, node in enumerate(b_nodes) if (hit := _near(node, dst, tol, ln))]
+            # the two ends on two different elements (a label's text may be drawn on the other node's shape)
+            pairs = {(i, j) for i, xs in srcs for j, ys in dsts if any(x is not y for x in xs for y in ys)}
             if not pairs:
                 continue
             if directed and head_end not in ln.heads:
                 undirected_only += 1
                 continue
-            joined |= pairs
+            joins |= pairs
+        links.append(joins)
+    joined = set().union(*links) if links else set()
     verb = "arrows" if directed else "connections"
     if c.get("all_pairs"):
-        total = {(i, j) for i in range(len(a_els)) for j in range(len(b_els)) if a_els[i] is not b_els[j]}
+        total = {(i, j) for i in range(len(a_nodes)) for j in range(len(b_nodes)) if not same(i, j)}
         missing = sorted(total - joined)
         if not missing:
             return True, f"all {len(total)} {aw}–{bw} pairs joined"
         i, j = missing[0]
         return False, (f"{len(total) - len(missing)} of {len(total)} {aw}–{bw} pairs joined; missing "
-                       f"{a_els[i].describe()} → {b_els[j].describe()}")
+                       f"{a_nodes[i][0].describe()} → {b_nodes[j][0].describe()}")
     need = c.get("min", 1)
-    if len(joined) >= need:
-        return True, f"{len(joined)} {aw} → {bw} {verb}"
+    count = _matching(links)
+    if count >= need:
+        return True, f"{count} {aw} → {bw} {verb}"
     extra = f" ({undirected_only} line(s) join them without an arrow head at the {bw} end)" if undirected_only else ""
-    near = _nearest_miss(s, a_els, b_els) if not joined else ""
-    return False, f"{len(joined)} {aw} → {bw} {verb}, want {need}{extra}{near}"
+    near = _nearest_miss(s, [e for nd in a_nodes for e in nd], [e for nd in b_nodes for e in nd]) if not joined else ""
+    return False, f"{count} {aw} → {bw} {verb}, want {need}{extra}{near}"
 
 
 def _nearest_miss(s: Scene, a_els: list[Element], b_els: list[Element]) -> str:

@@ -27,7 +27,7 @@ class DrawCall:
     fill: tuple[int, int, int, int] | None = None  # RGBA (0–255) at draw time; None after noFill()
     stroke: tuple[int, int, int, int] | None = None  # RGBA at draw time; None after noStroke()
     # Canvas-pixel points after transforms (at most 256): line/point ends, triangle/quad corners, curve anchors,
-    # beginShape() vertices; None for calls without such points (circle, rect, text, …).
+    # beginShape() vertices, samples along an arc's curve; None for calls without such points (circle, rect, …).
     points: list[tuple[float, float]] | None = None
     mode: str | None = None  # endShape(): beginShape's kind ("lines", "triangles", …); None for a plain shape
 

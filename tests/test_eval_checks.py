@@ -88,6 +88,69 @@ function setup() {{
 }}
 """
 
+# A right triangle with its angle at B (260, 170) marked by a 120 px arc drawn in degrees: {arc}. The whole
+# ellipse would reach 20–30 px past the right and bottom edges; the drawn part of the mark stays inside.
+ANGLE = """
+function setup() {{
+  createCanvas(300, 200);
+  background(255);
+  angleMode(DEGREES);
+  stroke(0); noFill();
+  triangle(40, 170, 260, 170, 40, 40);
+  stroke(200, 0, 0); {arc}
+  fill(0); noStroke(); textAlign(CENTER, CENTER); text('θ', 225, 160);
+  stroke(0); line(120, 20, {px}, {py});  // a pointer from a note to the mark
+  noStroke(); text('angle', 100, 20);
+}}
+"""
+
+# Polygons by corner count: a closed 3-vertex shape, a quad() with two equal corners, a 4-vertex shape with one
+# vertex on a side (all triangles), {fourth}, an unfilled open 3-vertex path (an angle, not a triangle), a rect.
+POLYGONS = """
+function setup() {{
+  createCanvas(400, 200);
+  background(255);
+  stroke(0); fill(200);
+  beginShape(); vertex(20, 150); vertex(80, 150); vertex(50, 100); endShape(CLOSE);
+  quad(100, 150, 160, 150, 130, 100, 130, 100);
+  beginShape(); vertex(180, 150); vertex(210, 150); vertex(240, 150); vertex(210, 100); endShape(CLOSE);
+  {fourth}
+  noFill(); beginShape(); vertex(20, 60); vertex(50, 20); vertex(80, 60); endShape();
+  fill(200); rect(340, 100, 40, 50);
+}}
+"""
+
+# Circles with a translucent red fill and with a barely visible one (alpha {alpha}), both outlined in black.
+ALPHA = """
+function setup() {{
+  createCanvas(200, 100);
+  background(255);
+  stroke(0);
+  fill(220, 30, 30, 90); circle(50, 50, 60);
+  fill(220, 30, 30, {alpha}); circle(150, 50, 60);
+}}
+"""
+
+# Two bare text labels (no shape near them) and a small box whose name fills it; arrows end at the box's edge,
+# close to the box's name too.
+BARE = """
+function setup() {{
+  createCanvas(300, 200);
+  background(255);
+  stroke(0); fill(240); rect(200, 85, 30, 30);
+  fill(0); noStroke(); textAlign(CENTER, CENTER); textSize(16);
+  text('h1', 40, 60); text('h2', 40, 140); text('Σ', 215, 100);
+  stroke(0); strokeWeight(2);
+  arrowTri(55, 60, 200, 95);
+  {second}
+}}
+function arrowTri(x1, y1, x2, y2) {{
+  line(x1, y1, x2 - 10, y2);
+  push(); translate(x2, y2); rotate(atan2(y2 - y1, x2 - x1)); noStroke(); fill(0);
+  triangle(0, 0, -12, -6, -12, 6); pop();
+}}
+"""
+
 CASES = {
     "mlp": mlp(),
     "mlp_441": mlp(sizes="4, 4, 1"),
@@ -106,6 +169,17 @@ CASES = {
     "texts_overlap": TEXTS.format(x2=22, y2=42, cx=150),
     "texts_outside": TEXTS.format(x2=20, y2=80, cx=290),
     "error": "function setup() { createCanvas(100, 100); undefinedCall(); }",
+    "angle": ANGLE.format(arc="arc(260, 170, 120, 120, 180, 211);", px=205, py=150),
+    "angle_outward": ANGLE.format(arc="arc(260, 170, 120, 120, -15, 15);", px=205, py=150),
+    "angle_pointer_misses": ANGLE.format(arc="arc(260, 170, 120, 120, 180, 211);", px=280, py=190),
+    "polygons": POLYGONS.format(fourth="triangle(260, 150, 320, 150, 290, 100);"),
+    "polygons_rhombus": POLYGONS.format(fourth="quad(290, 150, 320, 125, 290, 100, 260, 125);"),
+    "alpha": ALPHA.format(alpha=90),
+    "alpha_faint": ALPHA.format(alpha=8),
+    "bare": BARE.format(second="arrowTri(55, 140, 200, 105);"),
+    "bare_one_arrow": BARE.format(second=""),
+    "minus": TEXTS.replace("'Loss  curve'", "'y = x² − 1 （層１）'").format(x2=20, y2=80, cx=150),
+    "plus": TEXTS.replace("'Loss  curve'", "'y = x² + 1 （層１）'").format(x2=20, y2=80, cx=150),
     # an elbow loop-back drawn in three pieces, the last one with the head; then the same with a gap
     "elbow": ARROW.format(arrow="line(300, 130, 300, 170); line(300, 170, 100, 170); arrowTri(100, 170, 100, 130);"),
     "elbow_gap": ARROW.format(arrow="line(300, 130, 300, 170); line(300, 170, 120, 170); arrowTri(100, 170, 100, 130);"),
@@ -322,3 +396,65 @@ def test_colour_names_are_families():
 
 def test_normalize_text():
     assert normalize_text("  Ｉｎｐｕｔ\n Layer ") == "input layer"
+
+
+def test_a_small_arc_is_as_big_as_what_it_draws(results):
+    # inside the canvas: the whole ellipse would not be, the drawn mark is; the mark turned outward is not
+    assert outcome(results, "angle", {"type": "inside_canvas"}).passed
+    o = outcome(results, "angle_outward", {"type": "inside_canvas"})
+    assert not o.passed and o.reason.startswith("arc") and "right edge" in o.reason
+    # its position is where it is drawn (up and left of the vertex), not the ellipse's centre on the vertex
+    mark = {"type": "count", "select": {"kind": "arc", "region": [0.6, 0.6, 0.8, 0.9]}, "eq": 1}
+    assert outcome(results, "angle", mark).passed
+    assert not outcome(results, "angle_outward", mark).passed
+    # a pointer ending on the mark joins it; one ending inside the ellipse but away from the mark does not
+    pointer = {"type": "connected", "a": {"label": "angle"}, "b": {"kind": "arc"}}
+    assert outcome(results, "angle", pointer).passed
+    o = outcome(results, "angle_pointer_misses", pointer)
+    assert not o.passed and "stops" in o.reason
+    # the label inside the angle belongs to the mark, which is red
+    assert outcome(results, "angle", {"type": "color", "select": {"label": "θ"}, "color": "red"}).passed
+
+
+def test_polygons_by_corner_count(results):
+    triangles = {"type": "count", "select": {"kind": "polygon", "corners": 3}, "eq": 4}
+    assert outcome(results, "polygons", triangles).passed
+    o = outcome(results, "polygons_rhombus", triangles)
+    assert not o.passed and o.reason == "3 polygons with 3 corners, want 4"
+    assert outcome(results, "polygons_rhombus", {"type": "count", "select": {"kind": "polygon", "corners": 4},
+                                                 "eq": 1}).passed
+    # rect() has four corners too; the open path is no triangle
+    assert outcome(results, "polygons_rhombus", {"type": "count", "select": {"kind": "shape", "corners": 4},
+                                                 "eq": 2}).passed
+    assert outcome(results, "polygons", {"type": "count", "select": {"kind": "polygon"}, "eq": 5}).passed
+    assert any("corners must be an integer >= 3" in e
+               for e in validate_checks([{"type": "count", "select": {"corners": 2}, "eq": 1}]))
+
+
+def test_text_matches_across_minus_signs_and_full_width_digits(results):
+    c = {"type": "text", "labels": ["x2 - 1", "(層1)"]}
+    assert outcome(results, "minus", c).passed  # drawn 'y = x² − 1 （層１）' with U+2212 and full-width digits
+    o = outcome(results, "plus", c)
+    assert not o.passed and "'x2 - 1'" in o.reason
+    assert outcome(results, "minus", {"type": "text", "labels": ["x² − 1"]}).passed
+    assert normalize_text("t–1") == normalize_text("t−1") == "t-1"
+
+
+def test_a_faint_fill_is_not_its_colour(results):
+    c = {"type": "color", "select": {"kind": "circle"}, "color": "red", "all": True}
+    assert outcome(results, "alpha", c).passed  # alpha 90 of 255: "a semi-transparent red"
+    o = outcome(results, "alpha_faint", c)  # alpha 8: the circle shows white with a black outline
+    assert not o.passed and "1 of 2" in o.reason and "black" in o.reason
+    right = {"type": "color", "select": {"kind": "circle", "region": [0.5, 0, 1, 1]}, "color": "red"}
+    assert outcome(results, "alpha", right).passed
+    assert not outcome(results, "alpha_faint", right).passed
+
+
+def test_one_arrow_from_a_bare_label_counts_once(results):
+    c = {"type": "connected", "a": {"label": "h"}, "b": {"label": "Σ"}, "directed": True, "min": 2}
+    assert outcome(results, "bare", c).passed
+    o = outcome(results, "bare_one_arrow", c)  # its tip is on the box and next to the Σ: still one arrow
+    assert not o.passed and o.reason.startswith("1 ")
+    # all_pairs asks for each node once, not for the box and its name separately
+    assert outcome(results, "bare", dict(c, min=1, all_pairs=True)).passed
+    assert not outcome(results, "bare_one_arrow", dict(c, min=1, all_pairs=True)).passed

@@ -315,6 +315,26 @@
     line: p => p, point: p => p, triangle: p => p, quad: p => p, curve: p => p,
     bezier: p => p.length === 4 ? [p[0], p[3]] : p,  // the anchors; the middle two are control points
   };
+  // Points along the curve an arc() draws (its bbox is the whole ellipse), with p5's own angle handling:
+  // angleMode, and the correction that makes the angles visual on a non-circular ellipse.
+  function arcPoints(inst, a) {
+    const C = P5.prototype, R = inst._renderer || {};
+    const n = a.map(num);
+    if ([0, 1, 2, 3, 4, 5].some(i => isNaN(n[i]))) return null;
+    const keep = R._ellipseMode === C.CORNERS;  // there the last two are a corner; elsewhere p5 takes |w|, |h|
+    const b = cornerBox(R._ellipseMode, n[0], n[1], keep ? n[2] : Math.abs(n[2]), keep ? n[3] : Math.abs(n[3]), C);
+    const cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2, rx = (b[2] - b[0]) / 2, ry = (b[3] - b[1]) / 2;
+    if (!(rx > 0 && ry > 0)) return null;
+    const ang = inst._normalizeArcAngles(inst._toRadians(n[4]), inst._toRadians(n[5]), 2 * rx, 2 * ry, true);
+    const t0 = ang.start, t1 = ang.correspondToSamePoint ? ang.start + 2 * Math.PI : ang.stop;
+    const k = Math.max(2, Math.min(65, Math.ceil((t1 - t0) / (Math.PI / 32)) + 1));
+    const pts = [];
+    for (let i = 0; i < k; i++) {
+      const t = t0 + (t1 - t0) * i / (k - 1);
+      pts.push([cx + rx * Math.cos(t), cy + ry * Math.sin(t)]);
+    }
+    return pts;
+  }
   const TRACED = {
     circle: 'shape', ellipse: 'shape', rect: 'shape', square: 'shape', arc: 'shape', triangle: 'shape',
     quad: 'shape', bezier: 'shape', curve: 'shape', line: 'line', point: 'line', text: 'text', image: 'image',
@@ -346,6 +366,10 @@
         if (POINTED[fn]) {
           const lp = localPoints(this, fn, args);
           if (lp) call.points = xform(this, POINTED[fn](lp), MAX_POINTS);
+        } else if (fn === 'arc') {
+          let ap = null;
+          try { ap = arcPoints(this, args); } catch (e) { ap = null; }  // the call is kept without its points
+          if (ap) call.points = xform(this, ap, MAX_POINTS);
         }
       } catch (e) { call = null; }
       traceDepth++;
