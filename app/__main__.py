@@ -11,6 +11,7 @@ from app.limits import Limits
 from app.sessions import SessionStore
 from app.store import StoreError, default_data_dir
 from app.ui import build_ui, launch_kwargs
+from model.defaults import DEFAULTS
 
 log = logging.getLogger("app")
 
@@ -49,8 +50,11 @@ def parse_args(argv: list[str] | None = None) -> AppArgs:
     """Parse the command line into AppArgs."""
     p = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     p.add_argument("--model", default=None,
-                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: embedded model)")
-    p.add_argument("--adapter", default=None, help="PEFT adapter directory to apply")
+                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: "
+                        f"{DEFAULTS.preset}, from model/defaults.py)")
+    p.add_argument("--adapter", default=None,
+                   help="PEFT adapter directory to apply (default: the preset's trained adapter when it exists"
+                        + ("" if DEFAULTS.adapter else " and model/defaults.py asks for it") + ")")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=7860, help="port to listen on")
     p.add_argument("--share", action="store_true", help="create a public gradio.live link")

@@ -12,17 +12,16 @@ __all__ = ["Engine", "GeneratorFactory", "default_generator_factory"]
 
 log = logging.getLogger(__name__)
 
-# (model name or None for the embedded default, adapter path or None) -> a model/ Generator
+# (model name or None for the default model, adapter path or None) -> a model/ Generator
 GeneratorFactory = Callable[[str | None, str | None], Any]
 
 
 def default_generator_factory(model: str | None, adapter: str | None) -> Any:
-    """Load a generator through model/ (None = the embedded default model)."""
+    """Load a generator through model/; None takes the model (and adapter choice) of model/defaults.py."""
     from model import load
+    from model.defaults import DEFAULTS
 
-    if model is None:
-        return load() if adapter is None else load(adapter=adapter)
-    return load(model, adapter=adapter)
+    return load(model or DEFAULTS.preset, adapter=adapter if adapter else DEFAULTS.adapter_arg())
 
 
 class Engine:

@@ -21,10 +21,11 @@ from app.engine import Engine, GeneratorFactory, default_generator_factory
 from app.limits import edit_problem, fit_prompt, message_problem, session_problem
 from app.revisions import Alternative, Revision, RevisionTree
 from app.strings import detect_lang, message
+from model.defaults import DEFAULTS
 
 __all__ = ["Settings", "Session", "Engine", "Update", "respond", "sketch_turn", "message_turn", "apply_edit",
-           "restore", "use_alternative", "compare", "export_current", "rank_candidates", "build_request",
-           "thumbnail", "stop", "short_error", "new_figure", "looks_like_new_figure", "same_code",
+           "apply_settings", "restore", "use_alternative", "compare", "export_current", "rank_candidates",
+           "build_request", "thumbnail", "stop", "short_error", "new_figure", "looks_like_new_figure", "same_code",
            "GeneratorFactory", "default_generator_factory"]
 
 log = logging.getLogger(__name__)
@@ -41,16 +42,16 @@ MAX_TEMPERATURE = 1.3
 
 @dataclass
 class Settings:
-    """Per-session generation settings, changed from the settings panel."""
+    """Per-session generation settings, changed from the settings panel; they start from model/defaults.py."""
 
     lang: str = "p5"
-    repair_limit: int = 2
-    best_of: int = 1
+    repair_limit: int = DEFAULTS.repair_rounds
+    best_of: int = DEFAULTS.samples
     # Checks derived from the request text (model.request_checks) rank best-of-N candidates and start a repair
     # when a rendering revision misses what was asked.
-    request_checks: bool = False
-    max_new_tokens: int = 1024
-    temperature: float = 0.7
+    request_checks: bool = DEFAULTS.request_checks
+    max_new_tokens: int = DEFAULTS.max_new_tokens
+    temperature: float = DEFAULTS.temperature
     canvas: tuple[int, int] = (400, 400)
 
 
@@ -399,6 +400,17 @@ def looks_like_new_figure(instruction: str, earlier: Sequence[str]) -> bool:
 def _asked(session: Session, rev: Revision) -> list[str]:
     """What the user asked along a revision's lineage (not the repair and hand-edit notes)."""
     return [r.instruction for r in session.tree.lineage(rev.id) if r.source in ("model", "sketch", "candidate")]
+
+
+def apply_settings(session: Session, lang: str, repair_limit: float, best_of: float, request_checks: bool,
+                   max_new_tokens: float, temperature: float) -> None:
+    """The settings panel's values become the session's (saved with it); a new target is announced."""
+    s = session.settings
+    changed = lang != s.lang
+    s.lang, s.repair_limit, s.best_of, s.request_checks = lang, int(repair_limit), int(best_of), bool(request_checks)
+    s.max_new_tokens, s.temperature = int(max_new_tokens), float(temperature)
+    if changed:
+        session.say(message("target_changed", session.lang, lang="SVG" if lang == "svg" else "p5.js"))
 
 
 def new_figure(session: Session) -> None:

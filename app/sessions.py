@@ -475,6 +475,8 @@ def _settings(raw: Any) -> Any:
         v = raw.get(key)
         if isinstance(v, int) and not isinstance(v, bool):
             setattr(s, key, max(lo, min(hi, v)))
+    if isinstance(raw.get("request_checks"), bool):
+        s.request_checks = raw["request_checks"]
     t = raw.get("temperature")
     if isinstance(t, (int, float)) and not isinstance(t, bool) and not math.isnan(t):
         s.temperature = max(0.0, min(2.0, float(t)))

@@ -46,6 +46,9 @@ UI: dict[str, dict[str, str]] = {
         "apply_settings": "Apply model settings",
         "repair_limit": "Automatic repair attempts",
         "best_of": "Candidates per answer (best-of-N)",
+        "request_checks": "Check the figure against the request",
+        "request_checks_info": "Counts, values, labels and colours read from your words rank the candidates, and a "
+                               "figure that misses them is repaired like one that fails to render.",
         "max_tokens": "Max new tokens",
         "temperature": "Temperature",
         "model_status": "Model in use",
@@ -97,6 +100,9 @@ UI: dict[str, dict[str, str]] = {
         "apply_settings": "モデル設定を適用",
         "repair_limit": "自動修復の回数",
         "best_of": "1回答あたりの候補数（best-of-N）",
+        "request_checks": "依頼内容と図を照合する",
+        "request_checks_info": "依頼文から読み取れる数・値・ラベル・色で候補を選び、合わない図は描画エラーと同じように"
+                               "自動で修復します。",
         "max_tokens": "最大生成トークン数",
         "temperature": "温度",
         "model_status": "使用中のモデル",

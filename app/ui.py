@@ -246,10 +246,16 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
                     with gr.Tab(t("settings_tab"), id="settings"):
                         target = gr.Radio([("p5.js", "p5"), ("SVG", "svg")], value="p5", label=t("target"),
                                           elem_id="target")
-                        repair = gr.Slider(0, 5, value=2, step=1, label=t("repair_limit"), elem_id="repair-limit")
-                        best_of = gr.Slider(1, 8, value=1, step=1, label=t("best_of"), elem_id="best-of")
-                        max_tokens = gr.Slider(128, 4096, value=1024, step=64, label=t("max_tokens"), elem_id="max-tokens")
-                        temperature = gr.Slider(0.0, 1.5, value=0.7, step=0.05, label=t("temperature"), elem_id="temperature")
+                        start = h.Settings()  # the panel starts from the defaults table (model/defaults.py)
+                        repair = gr.Slider(0, 5, value=start.repair_limit, step=1, label=t("repair_limit"),
+                                           elem_id="repair-limit")
+                        best_of = gr.Slider(1, 8, value=start.best_of, step=1, label=t("best_of"), elem_id="best-of")
+                        request_checks = gr.Checkbox(value=start.request_checks, label=t("request_checks"),
+                                                     info=t("request_checks_info"), elem_id="request-checks")
+                        max_tokens = gr.Slider(128, 4096, value=start.max_new_tokens, step=64, label=t("max_tokens"),
+                                               elem_id="max-tokens")
+                        temperature = gr.Slider(0.0, 1.5, value=start.temperature, step=0.05, label=t("temperature"),
+                                                elem_id="temperature")
                         presets = _presets()
                         preset = gr.Dropdown(presets, value=model if model in presets else _default_preset(model),
                                              allow_custom_value=True, label=t("preset"), elem_id="preset")
@@ -458,14 +464,9 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             session.pad_rev = session.tree.head
             return view(session)
 
-        def on_settings(session: h.Session, lang: str, rl: float, bo: float, mt: float, temp: float):
+        def on_settings(session: h.Session, lang: str, rl: float, bo: float, rc: bool, mt: float, temp: float):
             """Per-session generation settings."""
-            s = session.settings
-            changed = lang != s.lang
-            s.lang, s.repair_limit, s.best_of = lang, int(rl), int(bo)
-            s.max_new_tokens, s.temperature = int(mt), float(temp)
-            if changed:
-                session.say(message("target_changed", session.lang, lang="SVG" if lang == "svg" else "p5.js"))
+            h.apply_settings(session, lang, rl, bo, rc, mt, temp)
             return session, saved(session), gr.Code(language="javascript" if lang == "p5" else "html")
 
         def on_model(session: h.Session, name: str | None, adapter_path: str | None,
@@ -508,7 +509,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
             """The view, what the browser keeps (its secret and the open session), its session list, settings."""
             st = session.settings
             return view(session) + ({"owner": session.owner, "sid": session.sid}, session_choices(session.owner),
-                                    st.lang, st.repair_limit, st.best_of, st.max_new_tokens, st.temperature)
+                                    st.lang, st.repair_limit, st.best_of, st.request_checks, st.max_new_tokens,
+                                    st.temperature)
 
         def _owner(session: h.Session, key: Any) -> str:
             owner = key.get("owner") if isinstance(key, dict) else None
@@ -591,7 +593,7 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
 
         # Opening the tab lists the sessions as they are now (titles and counts change with every turn).
         sessions_tab.select(lambda s: session_choices(s.owner), [state], [sess_pick], api_name=False)
-        key_outs = outs + [bstate, sess_pick, target, repair, best_of, max_tokens, temperature]
+        key_outs = outs + [bstate, sess_pick, target, repair, best_of, request_checks, max_tokens, temperature]
         demo.load(on_load, [state, bstate], key_outs, api_name="resume")
         open_btn.click(on_open, [state, bstate, sess_pick], key_outs, api_name="open_session")
         new_btn.click(on_new, [state, bstate], key_outs, api_name="new_session")
@@ -619,8 +621,8 @@ def build_ui(generator_factory: h.GeneratorFactory = h.default_generator_factory
         alt_btn.click(on_use_alt, [state, alt_idx], outs, api_name="use_alternative")
         cmp_btn.click(on_compare, [state, cmp_a, cmp_b], [img_a, img_b, diff], api_name="compare")
         export_btn.click(on_export, [state], [files, state, chat], api_name="export")
-        for comp in (target, repair, best_of, max_tokens, temperature):
-            comp.change(on_settings, [state, target, repair, best_of, max_tokens, temperature],
+        for comp in (target, repair, best_of, request_checks, max_tokens, temperature):
+            comp.change(on_settings, [state, target, repair, best_of, request_checks, max_tokens, temperature],
                         [state, chat, code], api_name=False)
         settings_btn.click(on_model, [state, preset, adapter_box], [state, chat, info], api_name="model",
                            concurrency_limit=1, concurrency_id="generate")

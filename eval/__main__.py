@@ -6,6 +6,9 @@
     python -m eval compare base.json adapter.json --names base adapter --plots plots/compare
     python -m eval verify-benchmark figures-v1
     python -m eval run --benchmark figures-v1 --limit 16 -n 1 --repair 1 --out runs/base
+
+Model, adapter, worked examples, -n, --repair and --request-checks left out come from model/defaults.py, as in the
+app and `python -m model generate`.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import json
 import logging
 import sys
 from pathlib import Path
+
+from model.defaults import DEFAULTS
 
 log = logging.getLogger("eval")
 
@@ -107,24 +112,28 @@ def build_parser() -> argparse.ArgumentParser:
 def _model_flags(g: argparse.ArgumentParser) -> None:
     """Model, adapter and sampling flags shared by `generate` and `run`."""
     g.add_argument("--model", default=None,
-                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: the embedded "
-                        "offline model; see model/)")
+                   help="preset name, HF id, local dir, .gguf or http(s)://…/v1 endpoint (default: "
+                        f"{DEFAULTS.preset}, the default of model/defaults.py)")
     ad = g.add_mutually_exclusive_group()
     ad.add_argument("--adapter", default=None, help="PEFT adapter directory")
     ad.add_argument("--no-adapter", action="store_true",
-                    help="the base model alone (a preset otherwise loads the project's adapter when it exists)")
-    g.add_argument("-n", type=int, default=1, help="samples per prompt; the best is kept (render first, then "
-                                                   "log-probability)")
-    g.add_argument("--repair", type=int, default=0, help="repair rounds when no sample renders (or, with "
-                                                          "--request-checks, the best one misses the request)")
+                    help="the base model alone (otherwise a preset loads the project's adapter when it exists"
+                         + ("" if DEFAULTS.adapter else ", when model/defaults.py asks for it") + ")")
+    g.add_argument("-n", type=int, default=DEFAULTS.samples,
+                   help=f"samples per prompt; the best is kept (render first, then log-probability) "
+                        f"(default {DEFAULTS.samples})")
+    g.add_argument("--repair", type=int, default=DEFAULTS.repair_rounds,
+                   help="repair rounds when no sample renders (or, with --request-checks, the best one misses the "
+                        f"request) (default {DEFAULTS.repair_rounds})")
     g.add_argument("--examples", type=int, default=None, metavar="K",
                    help="worked examples retrieved from model/examples and put before each first-figure prompt "
-                        "(default: the preset's setting, as in the app)")
-    g.add_argument("--request-checks", action="store_true",
+                        f"(default: the preset's setting, {DEFAULTS.examples} unless a preset says otherwise)")
+    g.add_argument("--request-checks", action=argparse.BooleanOptionalAction, default=DEFAULTS.request_checks,
                    help="rank samples by checks derived from the prompt text (units per layer, bar values, counts, "
-                        "labels, colours) and spend repair rounds on figures that fail them")
-    g.add_argument("--max-new-tokens", type=int, default=1024)
-    g.add_argument("--temperature", type=float, default=0.7)
+                        "labels, colours) and spend repair rounds on figures that fail them "
+                        f"(default {'on' if DEFAULTS.request_checks else 'off'})")
+    g.add_argument("--max-new-tokens", type=int, default=DEFAULTS.max_new_tokens)
+    g.add_argument("--temperature", type=float, default=DEFAULTS.temperature)
     g.add_argument("--render-timeout", type=float, default=10.0, help="seconds per render")
     g.add_argument("--seed", type=int, default=None,
                    help="seed torch's sampler once before generating (run: also picks the --limit subset; default 0)")
@@ -135,12 +144,10 @@ def _model_flags(g: argparse.ArgumentParser) -> None:
                    help="int8 dynamic quantisation of the linear layers (CPU speed-up; merges any adapter first)")
 
 
-def _load_generator(args: argparse.Namespace):
-    """The generator the model flags ask for (shared by generate and run)."""
-    from model import load
-
+def load_options(args: argparse.Namespace) -> tuple[str, bool | str | None, dict]:
+    """(model, adapter, load keywords) the model flags ask for; the defaults table fills the gaps."""
     # adapter=None lets a preset pick the project's trained adapter; False asks for the base model.
-    adapter = False if args.no_adapter else args.adapter
+    adapter = False if args.no_adapter else (args.adapter or DEFAULTS.adapter_arg())
     opts: dict = {"merge": bool(args.merge or args.quantize)}  # int8 quantises merged weights
     if args.quantize:
         opts["quantize"] = args.quantize
@@ -152,7 +159,15 @@ def _load_generator(args: argparse.Namespace):
         opts["repetition_penalty"] = args.repetition_penalty
     if args.examples is not None:
         opts["examples"] = args.examples  # a prompt setting: it applies to endpoints too
-    gen = load(args.model, adapter=adapter, **opts) if args.model else load(adapter=adapter, **opts)
+    return args.model or DEFAULTS.preset, adapter, opts
+
+
+def _load_generator(args: argparse.Namespace):
+    """The generator the model flags ask for (shared by generate and run)."""
+    from model import load
+
+    name, adapter, opts = load_options(args)
+    gen = load(name, adapter=adapter, **opts)
     log.info("model %s, adapter %s, %s", gen.name, gen.adapter, opts or "as served")
     if args.seed is not None:
         import torch
@@ -161,13 +176,32 @@ def _load_generator(args: argparse.Namespace):
     return gen
 
 
+def generate_config(args: argparse.Namespace):
+    """The eval.generate settings of `generate`'s flags."""
+    from .generate import GenerateConfig
+
+    return GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
+                          temperature=args.temperature, render_timeout_s=args.render_timeout,
+                          batch_size=args.batch_size, request_checks=args.request_checks)
+
+
+def run_config(args: argparse.Namespace):
+    """The benchmark-run settings of `run`'s flags."""
+    from .figrun import RunConfig
+
+    cats = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
+    return RunConfig(benchmark=args.benchmark, out=args.out, n=args.n, repair=args.repair, limit=args.limit,
+                     categories=cats, lang=args.lang, seed=args.seed if args.seed is not None else 0,
+                     max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                     render_timeout_s=args.render_timeout, batch_size=args.batch_size,
+                     request_checks=args.request_checks)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate predictions with a model from model/."""
-    from .generate import GenerateConfig, generate_file
+    from .generate import generate_file
 
-    cfg = GenerateConfig(n=args.n, repair=args.repair, lang=args.lang, max_new_tokens=args.max_new_tokens,
-                         temperature=args.temperature, render_timeout_s=args.render_timeout,
-                         batch_size=args.batch_size, request_checks=args.request_checks)
+    cfg = generate_config(args)
     log.info("generate: %s", cfg)
     gen = _load_generator(args)
     counts = generate_file(args.prompts, args.out, gen, cfg, progress=not args.quiet)
@@ -248,14 +282,9 @@ def cmd_build_benchmark(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Generate, render and check a figure benchmark; write the run's report."""
-    from .figrun import RunConfig, run_benchmark, write_run_report
+    from .figrun import run_benchmark, write_run_report
 
-    cats = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
-    cfg = RunConfig(benchmark=args.benchmark, out=args.out, n=args.n, repair=args.repair, limit=args.limit,
-                    categories=cats, lang=args.lang, seed=args.seed if args.seed is not None else 0,
-                    max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                    render_timeout_s=args.render_timeout, batch_size=args.batch_size,
-                    request_checks=args.request_checks)
+    cfg = run_config(args)
     log.info("run: %s", cfg)
     if args.report_only:
         report = write_run_report(cfg)

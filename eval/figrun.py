@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from model.defaults import DEFAULTS
+
 from .checks import CheckOutcome, run_checks, summarize
 from .figbench import load_benchmark, resolve_benchmark, select_subset
 from .generate import GenerateConfig, predict_rows
@@ -35,17 +37,18 @@ class RunConfig:
 
     benchmark: str = "figures-v1"
     out: str = "runs/figures"
-    n: int = 1
-    repair: int = 0
+    n: int = DEFAULTS.samples
+    repair: int = DEFAULTS.repair_rounds
     limit: int | None = None
     categories: list[str] = field(default_factory=list)
     lang: str | None = None  # "en" | "ja": only prompts in this language
     seed: int = 0  # picks the --limit subset (and seeds sampling when the caller asks)
-    max_new_tokens: int = 1024
-    temperature: float = 0.7
+    max_new_tokens: int = DEFAULTS.max_new_tokens
+    temperature: float = DEFAULTS.temperature
     render_timeout_s: float = 10.0
     batch_size: int = 1  # prompts per generate_many call; 1 keeps time per prompt measurable
-    request_checks: bool = False  # checks derived from each prompt's text rank samples and start repair rounds
+    # checks derived from each prompt's text rank samples and start repair rounds
+    request_checks: bool = DEFAULTS.request_checks
     examples: int | None = None  # worked examples per first-figure prompt: recorded from the model's settings
 
     def __post_init__(self) -> None:

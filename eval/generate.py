@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from model.defaults import DEFAULTS
+
 from .jsonl import JsonlAppender, read_jsonl, repair_tail
 
 __all__ = ["GenerateConfig", "validate_prompts", "predict_row", "predict_rows", "generate_file", "pick_best",
@@ -25,17 +27,17 @@ STATUS_RANK = {"ok": 0, "blank": 1, "error": 2, "timeout": 3, "empty": 4}
 class GenerateConfig:
     """Sampling and selection settings for `generate`."""
 
-    n: int = 1  # samples per prompt (best-of-N)
-    repair: int = 0  # repair rounds when no sample renders
+    n: int = DEFAULTS.samples  # samples per prompt (best-of-N)
+    repair: int = DEFAULTS.repair_rounds  # repair rounds when no sample renders
     lang: str = "p5"  # for prompt rows that do not say
-    max_new_tokens: int = 1024
-    temperature: float = 0.7
+    max_new_tokens: int = DEFAULTS.max_new_tokens
+    temperature: float = DEFAULTS.temperature
     render_timeout_s: float = 10.0
     # Prompts sent together through gen.generate_many (when the backend has it); None: 4 when n == 1, else 1
     # (best-of-N already batches the n samples of one prompt).
     batch_size: int | None = None
     # Checks derived from the request text rank the samples and, when the best one fails them, use repair rounds.
-    request_checks: bool = False
+    request_checks: bool = DEFAULTS.request_checks
 
     def __post_init__(self) -> None:
         if self.n < 1:

@@ -1,9 +1,11 @@
 """Command line: generate figure code from a prompt.
 
     python -m model generate "a 3-layer MLP with 4, 5 and 1 units" [--code FILE] [--image PNG] [--lang p5|svg]
-        [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--examples K] [--max-new-tokens K]
-        [--all]
+        [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--examples K] [--repair R]
+        [--request-checks | --no-request-checks] [--max-new-tokens K] [--all]
     python -m model presets
+
+Every setting left out comes from model/defaults.py, as in the app and `python -m eval`.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
+from model.defaults import DEFAULTS
 from model.errors import ModelError
 from model.loader import load
-from model.presets import DEFAULT_PRESET, PRESETS
+from model.presets import PRESETS
 from model.prompts import Request
 from model.request_checks import derive_checks
 from model.types import Candidate
@@ -32,8 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--code", type=Path, help="file with the current code to revise")
     g.add_argument("--image", type=Path, action="append", default=[], help="sketch image (PNG) for vision models")
     g.add_argument("--lang", choices=["p5", "svg"], default="p5", help="target language (default p5)")
-    g.add_argument("--model", default=DEFAULT_PRESET,
-                   help=f"preset, hub id, local dir, .gguf file or http(s)://…/v1 endpoint (default {DEFAULT_PRESET})")
+    g.add_argument("--model", default=DEFAULTS.preset,
+                   help="preset, hub id, local dir, .gguf file or http(s)://…/v1 endpoint "
+                        f"(default {DEFAULTS.preset})")
     g.add_argument("--backend", choices=["transformers", "llamacpp"], default=None,
                    help="local backend (default: llama.cpp for .gguf files and the embedded presets when "
                         "llama-cpp-python is installed, else transformers)")
@@ -41,11 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=None, help="random seed for sampling")
     g.add_argument("--adapter", action="append", help="PEFT adapter directory (repeatable; the first is active)")
     g.add_argument("--no-adapter", action="store_true", help="ignore the preset's trained adapter")
-    g.add_argument("-n", type=int, default=1, help="number of candidates, sampled in one batch (default 1)")
+    g.add_argument("-n", type=int, default=DEFAULTS.samples,
+                   help=f"number of candidates, sampled in one batch (default {DEFAULTS.samples})")
     g.add_argument("--examples", type=int, default=None, metavar="K",
                    help="worked examples retrieved from model/examples and put before a new figure's request "
-                        "(default: the preset's setting, as in the app and eval)")
-    g.add_argument("--max-new-tokens", type=int, default=1024, help="token limit per candidate (default 1024)")
+                        f"(default: the preset's setting, {DEFAULTS.examples} unless a preset says otherwise)")
+    g.add_argument("--repair", type=int, default=DEFAULTS.repair_rounds, metavar="R",
+                   help="repair rounds when the best candidate fails to render (or, with --request-checks, misses "
+                        f"the request) (default {DEFAULTS.repair_rounds}; 0 or --no-render: none)")
+    g.add_argument("--request-checks", action=argparse.BooleanOptionalAction, default=DEFAULTS.request_checks,
+                   help="rank candidates by checks derived from the prompt text and repair figures that fail them "
+                        f"(default {'on' if DEFAULTS.request_checks else 'off'})")
+    g.add_argument("--max-new-tokens", type=int, default=DEFAULTS.max_new_tokens,
+                   help=f"token limit per candidate (default {DEFAULTS.max_new_tokens})")
     g.add_argument("--temperature", type=float, default=None, help="sampling temperature (0 = greedy)")
     g.add_argument("--canvas", default="400x400", help="canvas size WxH (default 400x400)")
     g.add_argument("--all", action="store_true", help="print every candidate as a JSON line")
@@ -56,24 +69,38 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _rank(cands: list[Candidate], lang: str, use_render: bool,
-          instruction: str = "") -> list[tuple[Candidate, dict | None]]:
+# What a repair request says when the renderer gave no error message (the app's wording).
+_NO_ERROR_TEXT = {"blank": "The program ran but drew nothing (blank canvas).",
+                  "timeout": "The program did not finish in time (an endless loop?)."}
+
+
+def _render_all(cands: list[Candidate], lang: str, checks: list[dict]) -> tuple[list[dict], list[int]]:
+    """Render candidates in one batch: their outcomes (as dicts) and how many request checks each passes."""
+    from render import render_many
+
+    results = render_many([c.code or " " for c in cands], lang=lang)
+    dicts = [r.to_dict() for r in results]
+    passed = [0] * len(cands)
+    if checks:
+        from model.request_checks import run_request_checks
+
+        for i, r in enumerate(results):
+            outcomes = run_request_checks(checks, r)
+            passed[i] = sum(o.passed for o in outcomes)
+            dicts[i]["check_failures"] = [o.reason for o in outcomes if not o.passed]
+    return dicts, passed
+
+
+def _rank(cands: list[Candidate], lang: str, use_render: bool, checks: list[dict] | None = None,
+          always_render: bool = False) -> list[tuple[Candidate, dict | None]]:
     """Order candidates best first: renders cleanly (when rendering is needed), passes more of the checks derived
-    from the request text, complete, likelier."""
+    from the request text (when they are on), complete, likelier."""
     renders: list[dict | None] = [None] * len(cands)
     passed = [0] * len(cands)
-    # Rendering only matters when there is a choice to make.
-    if use_render and len(cands) > 1 and any(c.code for c in cands):
+    # Rendering only matters when there is a choice to make, or a repair round may follow.
+    if use_render and (len(cands) > 1 or always_render) and any(c.code for c in cands):
         try:
-            from render import render_many
-
-            results = render_many([c.code or " " for c in cands], lang=lang)
-            renders = [r.to_dict() for r in results]
-            checks = derive_checks(instruction) if lang == "p5" else []
-            if checks:
-                from model.request_checks import run_request_checks
-
-                passed = [sum(o.passed for o in run_request_checks(checks, r)) for r in results]
+            renders, passed = _render_all(cands, lang, checks or [])  # type: ignore[assignment]
         except Exception as exc:  # the renderer is optional here; fall back to log-probabilities
             log.warning("Could not render candidates to rank them (%s); ranking by log-probability", exc)
 
@@ -86,6 +113,48 @@ def _rank(cands: list[Candidate], lang: str, use_render: bool,
     return [(cands[i], renders[i]) for i in order]
 
 
+def _repair(gen: Any, request: Request, ranked: list[tuple[Candidate, dict | None]], rounds: int,
+            checks: list[dict], max_new_tokens: int,
+            temperature: float | None) -> list[tuple[Candidate, dict | None]]:
+    """Repair rounds, as in the app: fix a best candidate that fails to render (or misses the request's checks),
+    keep a fix that ranks higher, stop when the best one is fine."""
+    for n in range(1, rounds + 1):
+        best, rendered = ranked[0]
+        if not best.code or rendered is None:
+            break  # nothing to repair, or no renderer
+        if rendered.get("status") == "ok":
+            reasons = rendered.get("check_failures") or []
+            if not reasons:
+                break
+            log.info("repair %d: the figure misses the request: %s", n, "; ".join(reasons))
+            fixes = gen.repair_mismatch(best.code, reasons, lang=request.lang, request=request,
+                                        max_new_tokens=max_new_tokens, temperature=temperature)
+        else:
+            status = rendered.get("status")
+            error = rendered.get("error") or _NO_ERROR_TEXT.get(status, f"render {status}")
+            log.info("repair %d: %s", n, error)
+            fixes = gen.repair(best.code, error, rendered.get("line"), lang=request.lang, request=request,
+                               max_new_tokens=max_new_tokens, temperature=temperature)
+        ranked = _rank([c for c, _ in ranked] + list(fixes), request.lang, use_render=True, checks=checks,
+                       always_render=True)
+    return ranked
+
+
+def load_options(args: argparse.Namespace) -> tuple[str, object, dict]:
+    """(model, adapter, load keywords) that `generate` passes to model.load: the defaults table fills the gaps."""
+    adapter: object = args.adapter[0] if args.adapter and len(args.adapter) == 1 else args.adapter
+    if args.no_adapter:
+        adapter = False
+    elif not args.adapter:
+        adapter = DEFAULTS.adapter_arg()
+    opts: dict = {}
+    if args.threads:
+        opts["num_threads"] = args.threads
+    if args.examples is not None:
+        opts["examples"] = args.examples
+    return args.model, adapter, opts
+
+
 def _generate(args: argparse.Namespace) -> int:
     code = None
     if args.code:
@@ -95,21 +164,16 @@ def _generate(args: argparse.Namespace) -> int:
     for img in args.image:
         if not img.is_file():
             raise ModelError(f"--image: no file at {img}")
+    if args.repair < 0:
+        raise ModelError(f"--repair must be >= 0, not {args.repair}")
     try:
         w, h = (int(v) for v in args.canvas.lower().split("x"))
         request = Request(instruction=args.prompt, code=code, lang=args.lang, images=[str(i) for i in args.image],
                           canvas=(w, h))
     except ValueError as exc:
         raise ModelError(f"Bad request: {exc}") from exc
-    adapter: object = args.adapter[0] if args.adapter and len(args.adapter) == 1 else args.adapter
-    if args.no_adapter:
-        adapter = False
-    opts: dict = {}
-    if args.threads:
-        opts["num_threads"] = args.threads
-    if args.examples is not None:
-        opts["examples"] = args.examples
-    gen = load(args.model, adapter=adapter, backend=args.backend, **opts)
+    name, adapter, opts = load_options(args)
+    gen = load(name, adapter=adapter, backend=args.backend, **opts)
     if args.seed is not None:
         if hasattr(gen, "reseed"):  # llama.cpp draws from its own random stream
             gen.reseed(args.seed)
@@ -120,7 +184,11 @@ def _generate(args: argparse.Namespace) -> int:
     if args.image and not gen.is_vision:
         log.warning("%s is a text model: the image is ignored", gen.name)
     cands = gen.generate(request, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
-    ranked = _rank(cands, args.lang, use_render=not args.no_render, instruction=args.prompt)
+    checks = derive_checks(args.prompt) if args.request_checks and args.lang == "p5" else []
+    rounds = 0 if args.no_render else args.repair
+    ranked = _rank(cands, args.lang, use_render=not args.no_render, checks=checks, always_render=rounds > 0)
+    if rounds:
+        ranked = _repair(gen, request, ranked, rounds, checks, args.max_new_tokens, args.temperature)
     if args.all:
         for cand, rendered in ranked:
             print(json.dumps(dict(cand.to_dict(), render=rendered), ensure_ascii=False))

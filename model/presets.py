@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from model.defaults import DEFAULTS
+
 __all__ = ["DEFAULT_PRESET", "PRESETS", "PROJECT_ROOT", "GenSettings", "Preset", "get_preset", "resolve_adapter_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,13 +17,13 @@ class GenSettings:
     """Prompt and sampling settings a preset carries."""
 
     history_budget: int = 256  # tokens for the summary of earlier turns
-    max_new_tokens: int = 1024
-    temperature: float = 0.7
+    max_new_tokens: int = DEFAULTS.max_new_tokens
+    temperature: float = DEFAULTS.temperature
     top_p: float | None = 0.8
     top_k: int | None = 20
     repetition_penalty: float | None = 1.05
     # Worked examples from model/examples retrieved and put before a first-figure request (0: none).
-    examples: int = 0
+    examples: int = DEFAULTS.examples
 
     def __post_init__(self) -> None:
         if not 0 <= int(self.examples) <= 4:
@@ -42,7 +44,7 @@ class Preset:
     note: str = ""
 
 
-DEFAULT_PRESET = "qwen2.5-coder-0.5b"
+DEFAULT_PRESET = DEFAULTS.preset  # model/defaults.py holds the choice
 
 PRESETS: dict[str, Preset] = {
     p.name: p

@@ -556,6 +556,33 @@ def test_request_checks_off_leave_a_rendering_figure_alone_and_on_say_what_is_st
     assert len(s2.tree) == 2 and "still misses the request" in _chat_text(s2)
 
 
+def test_the_request_checks_switch_decides_whether_a_mismatching_figure_is_repaired_and_is_saved(tmp_path):
+    from app.sessions import SessionStore
+    from model.defaults import DEFAULTS
+
+    engine, _ = _engine(_CheckAwareGenerator())
+    panel = dict(lang="p5", repair_limit=2, best_of=1, max_new_tokens=1024, temperature=0.7)
+    off, on = h.Session(), h.Session()
+    assert off.settings.request_checks is DEFAULTS.request_checks  # the panel starts from the defaults table
+    h.apply_settings(off, request_checks=False, **panel)
+    h.apply_settings(on, request_checks=True, **panel)
+    _say(engine, off, "Draw a 4-5-2 neural network")
+    _say(engine, on, "Draw a 4-5-2 neural network")
+    assert [r.source for r in off.tree.ordered()] == ["model"]  # the 4-5-1 figure renders: left alone
+    assert [r.source for r in on.tree.ordered()] == ["model", "repair"]  # it misses the request: repaired
+    ss = SessionStore.open(tmp_path)
+    ss.persist(on)
+    ss.store.close()
+    back = SessionStore.open(tmp_path).load(on.sid, on.owner)
+    assert back.settings.request_checks is True
+    data = SessionStore.open(tmp_path).export_json(back)  # a session file carries the switch too
+    assert SessionStore.open(tmp_path / "other").import_json(data, h.Session().owner).settings.request_checks
+    h.apply_settings(back, request_checks=False, **panel)  # switched off again, the next figure is not repaired
+    h.new_figure(back)
+    _say(engine, back, "Draw a 4-5-2 neural network")
+    assert back.tree.current.source == "model"
+
+
 def test_rank_candidates_puts_more_request_checks_passed_before_log_probability():
     class R:
         def __init__(self, status):
