@@ -3,6 +3,7 @@
     python -m dataset synth --n 10000 --seed 0 --out out/synth
     python -m dataset synth --n 2000 --seed 1 --out out/synth-small --no-render
     python -m dataset validate out/synth --out out/synth-valid
+    python -m dataset library --out out/library --max-code-lines 70
     python -m dataset translate --source nllg/datikz-v2 --split train --teacher http://host:8000/v1=Qwen/Qwen2.5-72B-Instruct --out out/datikz
     python -m dataset families
 """
@@ -63,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--test-fraction", type=float, default=0.05, help="test share when SRC has no split")
     _add_validation_flags(v)
     _add_output_flags(v)
+
+    lb = sub.add_parser("library", help="rows from the worked-examples library (model/examples): first figures in "
+                                         "both languages and edit turns verified by rendering")
+    lb.add_argument("--out", required=True, help="output directory")
+    lb.add_argument("--max-edits", type=int, default=2, help="edit turns per example (default 2)")
+    lb.add_argument("--no-verify", action="store_true",
+                    help="keep every candidate edit without rendering (for inspection; training verifies)")
+    lb.add_argument("--max-code-lines", type=int, default=None, help="drop rows whose program is longer")
+    lb.add_argument("--test-fraction", type=float, default=0.0, help="share of examples put in the test split")
+    lb.add_argument("--timeout", type=float, default=10.0, help="render time limit per program, seconds")
+    _add_output_flags(lb)
 
     f = sub.add_parser("families", help="list the synth families with an example caption")
     f.add_argument("--seed", type=int, default=0)
@@ -129,6 +141,35 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_library(args: argparse.Namespace) -> int:
+    """Build the library's rows (verified by rendering unless --no-verify), split by example and save them."""
+    from .io import save_dataset
+    from .library import library_rows, within_lines
+    from .synth import split_rows
+
+    if args.max_edits < 0:
+        raise ValueError(f"--max-edits must be >= 0, got {args.max_edits}")
+    t0 = time.perf_counter()
+    rows = library_rows(edits=args.max_edits > 0, verify=not args.no_verify, max_edits=args.max_edits,
+                        timeout_s=args.timeout)
+    dropped = 0
+    if args.max_code_lines is not None:
+        rows, dropped = within_lines(rows, args.max_code_lines)
+    splits = {k: v for k, v in split_rows(rows, test_fraction=args.test_fraction).items() if v}
+    how = ("`python -m dataset library`: every worked example of model/examples as a first figure (its English and "
+           "its Japanese caption as the request) and up to "
+           f"{args.max_edits} edit turns per example made by changing the program's constants (a layer's units, a "
+           "bar's value, a colour)" + ("." if args.no_verify else
+                                      ", each kept only when both programs render and checks written for the "
+                                      "change hold on the new program and fail on the old one."))
+    save_dataset(splits, args.out, how_made=how, push_to_hub=args.push_to_hub,
+                 extra_stats={"library_seconds": round(time.perf_counter() - t0, 2), "over_max_lines": dropped})
+    print(json.dumps({"out": str(Path(args.out)), "rows": {k: len(v) for k, v in splits.items()},
+                      "figures": sum(r["kind"] == "figure" for r in rows),
+                      "edits": sum(r["kind"] == "edit" for r in rows), "over_max_lines": dropped}))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate an existing dataset and save the kept rows."""
     from .io import save_dataset
@@ -174,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("command %s: %s", args.command, {k: v for k, v in vars(args).items() if k != "command"})
     from .translate import cmd_translate
 
-    handlers = {"synth": cmd_synth, "validate": cmd_validate, "families": cmd_families, "translate": cmd_translate}
+    handlers = {"synth": cmd_synth, "validate": cmd_validate, "families": cmd_families, "translate": cmd_translate,
+                "library": cmd_library}
     try:
         return handlers[args.command](args)
     except (ValueError, FileNotFoundError, RuntimeError) as e:

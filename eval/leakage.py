@@ -97,13 +97,20 @@ def training_texts(n: int = 3000, seed: int = 0) -> list[str]:
 
     Figure and edit rows from dataset.synth.make_rows (all phrasings of each, not only the one picked, and both
     captions), sketch-pair instructions (dataset.augment) and annotation-edit instructions (dataset.annotate)
-    built from those rows' captions and edit phrasings. Distinct texts, in a stable order.
+    built from those rows' captions and edit phrasings, and the worked-examples library's rows (dataset.library:
+    first-figure requests and every candidate edit turn, before rendering drops any). Distinct texts, in a stable
+    order.
     """
     from dataset.annotate import _EN as ANN_EN, _JA as ANN_JA
     from dataset.augment import SKETCH_INSTRUCTIONS_EN, SKETCH_INSTRUCTIONS_JA
+    from dataset.library import library_rows
     from dataset.synth import make_rows
 
     out: dict[str, None] = {}
+    for r in library_rows(verify=False):
+        for t in list(r.get("instructions") or []) + [r.get("caption_en") or "", r.get("caption_ja") or ""]:
+            if t:
+                out[t] = None
     for r in make_rows(n, seed=seed):
         for t in list(r.get("instructions") or []) + [r.get("caption_en") or "", r.get("caption_ja") or ""]:
             if t:

@@ -319,6 +319,143 @@ def test_validate_cli_renders_a_saved_dataset(tmp_path):
     assert json.loads((valid / "stats.json").read_text())["validation"]["kept"] == 16
 
 
+# ---------------------------------------------------------------- worked-examples library rows
+
+_NET = """/* example
+{"tags": ["mlp"], "caption_en": "A network of 2, 3 and 1 units.", "caption_ja": "2-3-1のネットワーク。",
+ "checks": [{"type": "columns", "select": {"kind": "circle"}, "counts": [2, 3, 1]}]}
+*/
+const LAYERS = [2, 3, 1];
+
+function setup() {
+  createCanvas(300, 300);
+  noLoop();
+}
+
+function draw() {
+  background(255);
+  fill("#ffffff");
+  LAYERS.forEach((n, i) => {
+    for (let j = 0; j < n; j++) circle(60 + i * 90, 60 + j * 60, 30);
+  });
+  fill(0);
+  text("Input", 50, 280);
+}
+"""
+_BARS = """/* example
+{"tags": ["bar chart"], "caption_en": "Bars A, B, C with values 6, 2, 4.", "caption_ja": "A、B、Cの棒グラフ。値は6, 2, 4。",
+ "checks": [{"type": "bars", "count": 3, "values": [6, 2, 4], "labels": ["A", "B", "C"]}]}
+*/
+const LABELS = ["A", "B", "C"];
+const VALUES = [6, 2, 4];
+
+function setup() {
+  createCanvas(300, 300);
+  noLoop();
+}
+
+function draw() {
+  background(255);
+  VALUES.forEach((v, i) => {
+    fill("#1f77b4");
+    rect(40 + i * 80, 250 - v * 30, 50, v * 30);
+    fill(0);
+    text(LABELS[i], 60 + i * 80, 270);
+  });
+}
+"""
+# LAYERS is declared but the drawing ignores it: a changed count cannot show, so the edit must not survive.
+_DEAF = _NET.replace("LAYERS.forEach((n, i) =>", "[2, 3, 1].forEach((n, i) =>")
+_PIE_JA = """/* example
+{"tags": ["pie chart"], "caption_en": "A pie chart of yes and no.", "caption_ja": "はいといいえの円グラフ。",
+ "checks": [{"type": "text", "labels": ["はい", "いいえ"]}]}
+*/
+const PARTS = [["はい", 70, "#4e79a7"], ["いいえ", 30, "#f28e2b"]];
+
+function setup() {
+  createCanvas(300, 300);
+  noLoop();
+}
+
+function draw() {
+  background(255);
+  let a = 0;
+  for (const [name, pct, c] of PARTS) {
+    fill(c);
+    arc(150, 150, 200, 200, a, a + TWO_PI * pct / 100, PIE);
+    a += TWO_PI * pct / 100;
+    fill(0);
+    text(name, 150 + 60 * cos(a - 0.5), 150 + 60 * sin(a - 0.5));
+  }
+}
+"""
+
+
+def _tiny_library(*texts: tuple[str, str]):
+    from model.examples import parse_example
+
+    return [parse_example(text, name) for name, text in texts]
+
+
+def test_library_rows_pair_each_example_with_both_languages_and_constant_edits():
+    from dataset.library import edit_candidates, library_rows
+    from dataset.schema import group_key
+
+    net, bars, pie = _tiny_library(("net", _NET), ("bars", _BARS), ("pie-ja", _PIE_JA))
+    rows = library_rows([net, bars, pie], verify=False)
+    figures = [r for r in rows if r["kind"] == "figure"]
+    assert [r["id"] for r in figures] == [f"library-{n}-figure-{lang}" for n in ("net", "bars", "pie-ja")
+                                          for lang in ("en", "ja")]
+    assert all(set(r) == set(COLUMNS) and r["source"] == "library" for r in rows)
+    assert all(not r["code_before"] for r in figures)
+    # the labels' language is said when the caption leaves it open
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["library-net-figure-ja"]["instruction"] == "2-3-1のネットワーク。ラベルは英語で書く。"
+    assert by_id["library-pie-ja-figure-en"]["instruction"] == "A pie chart of yes and no. Labels in Japanese."
+    assert by_id["library-pie-ja-figure-ja"]["instruction"] == "はいといいえの円グラフ。"
+    layers = edit_candidates(net)
+    assert [e.en for e in layers] == ["Give the hidden layer 4 units instead of 3.",
+                                      "Give the output layer 2 units instead of 1."]
+    assert "const LAYERS = [2, 4, 1];" in layers[0].code and layers[1].ja == "出力層のユニットを1個から2個にして。"
+    value, recolor = edit_candidates(bars)
+    assert value.en == "Change the value of B to 4." and "const VALUES = [6, 4, 4];" in value.code
+    assert recolor.en == "Make the blue parts red." and '"#d62728"' in recolor.code and "#1f77b4" not in recolor.code
+    (pie_edit,) = edit_candidates(pie)
+    assert pie_edit.ja == "はいを赤にして。" and '["はい", 70, "#d62728"]' in pie_edit.code
+    edits = [r for r in rows if r["kind"] == "edit"]
+    assert len(edits) == 2 * 5 and all(r["code_before"] and r["code"] != r["code_before"] for r in edits)
+    # an example and its edits stay in one split
+    assert len({group_key(r) for r in rows if "-net-" in r["id"]}) == 1
+    groups = split_rows(rows, test_fraction=0.5, seed=1)
+    assert {r["id"].split("-")[1] for r in groups["test"]}.isdisjoint({r["id"].split("-")[1] for r in groups["train"]})
+
+
+def test_within_lines_keeps_readable_programs_only():
+    from dataset.library import within_lines
+
+    rows = [{"code": "a\nb\n"}, {"code": "\n".join("x" * 3 for _ in range(80))}, {"code": ""}]
+    kept, dropped = within_lines(rows, 70)
+    assert kept == [rows[0], rows[2]] and dropped == 1
+
+
+@needs_render
+def test_library_edits_are_kept_only_when_the_render_shows_the_change(tmp_path):
+    from dataset.library import library_rows
+
+    net, bars, deaf, pie = _tiny_library(("net", _NET), ("bars", _BARS), ("deaf", _DEAF), ("pie-ja", _PIE_JA))
+    rows = library_rows([net, bars, deaf, pie])
+    kept = sorted({r["id"].rsplit("-", 1)[0] for r in rows if r["kind"] == "edit"})
+    assert kept == ["library-bars-edit1-value", "library-bars-edit2-recolor", "library-net-edit1-layers",
+                    "library-net-edit2-layers", "library-pie-ja-edit1-recolor"]  # nothing of the deaf copy
+    assert sum(r["kind"] == "figure" for r in rows) == 8
+
+    from dataset.__main__ import main
+
+    assert main(["library", "--out", str(tmp_path / "lib"), "--no-verify", "--max-code-lines", "70"]) == 0
+    stats = json.loads((tmp_path / "lib" / "stats.json").read_text())
+    assert stats["splits"]["train"] > 170 and stats["over_max_lines"] == 0
+
+
 # ---------------------------------------------------------------- sketch pairs
 
 def test_sketchify_changes_the_picture_but_keeps_it_recognisable():

@@ -54,6 +54,14 @@ def test_training_texts_cover_every_generator():
     assert any("I marked the place on the figure" in t for t in texts)  # dataset.annotate
     assert any(re.search(r"[\u3040-\u30ff]", t) for t in texts)  # Japanese instructions and captions
     assert len(texts) == len(set(texts))
+    from dataset.library import edit_candidates, figure_rows
+    from model.examples import load_library
+
+    library = load_library()
+    # dataset.library: every example's first-figure requests and every candidate edit turn, in both languages
+    wanted = {t for ex in library for r in figure_rows(ex) for t in r["instructions"]}
+    wanted |= {t for ex in library for e in edit_candidates(ex) for t in (e.en, e.ja)}
+    assert any(t.startswith("Give the hidden layer") for t in wanted) and wanted <= set(texts)
 
 
 def test_no_training_generator_comes_close_to_a_benchmark_prompt():

@@ -62,6 +62,31 @@ def test_every_recipe_parses(recipe):
     assert t.output_dir and m.lora_r > 0 and d.max_seq_length >= 512
 
 
+def test_library_rows_join_the_training_split_and_long_programs_are_dropped(monkeypatch, tmp_path):
+    import dataset.library
+    from dataset.schema import empty_row
+    from training.data import load_splits
+
+    def row(i: int, lines: int) -> dict:
+        return dict(empty_row(), id=f"library-ex{i}", source="library", instruction=f"figure {i}",
+                    code="line();\n" * lines, params=json.dumps({"example": f"ex{i}"}))
+
+    library = [row(i, 20 + i) for i in range(10)] + [row(10, 71)]  # the last program is over the 70 lines
+    monkeypatch.setattr(dataset.library, "library_rows", lambda: list(library))
+    flags = ["--config", str(ROOT / "recipes/qwen2.5-coder-0.5b-library.yaml"), "--output_dir", str(tmp_path)]
+    _, d, _ = parse_args(flags)  # the library alone is enough data
+    assert d.library_rows and d.max_code_lines == 70 and not d.dataset_path
+    splits = load_splits(d)
+    ids = sorted(r["id"] for rows in splits.values() for r in rows)
+    assert ids == sorted(f"library-ex{i}" for i in range(10)) and splits["train"]
+    _, d, _ = parse_args(flags + ["--synth_rows", "12"])
+    splits = load_splits(d)
+    assert sum(r["source"] == "library" for r in splits["train"]) == 10
+    assert sum(r["source"] == "synth" for rows in splits.values() for r in rows) >= 1
+    with pytest.raises(TrainingError):
+        parse_args(flags + ["--library_rows", "false"])  # no data at all
+
+
 def test_flags_override_the_recipe_and_unknown_keys_are_errors(tmp_path):
     recipe = ROOT / "recipes/qwen2.5-coder-3b-qlora.yaml"
     m, d, t = parse_args(["--config", str(recipe), "--dataset_path", "x", "--lora_r", "8",

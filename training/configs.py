@@ -91,6 +91,16 @@ class DataArguments:
         default=0, metadata={"help": "instead of dataset_path: make this many rows in-process with dataset.synth"}
     )
     synth_seed: int = field(default=0, metadata={"help": "seed for synth_rows"})
+    library_rows: bool = field(
+        default=False,
+        metadata={"help": "also train on the worked-examples library (model/examples): each example's English and "
+                          "Japanese first figure and its verified edit turns (dataset/library.py; renders them)"},
+    )
+    max_code_lines: int | None = field(
+        default=None,
+        metadata={"help": "drop rows whose program (answer) is longer than this many lines: readable programs "
+                          "like the library's (at most 70 lines)"},
+    )
     train_split: str = field(default="train", metadata={"help": "split to train on"})
     eval_split: str = field(default="test", metadata={"help": "held-out split for eval loss (made if missing)"})
     eval_fraction: float = field(
@@ -113,8 +123,10 @@ class DataArguments:
     )
 
     def __post_init__(self) -> None:
-        if not self.dataset_path and self.synth_rows <= 0:
-            raise TrainingError("no data: set dataset_path (a saved dataset) or synth_rows > 0")
+        if not self.dataset_path and self.synth_rows <= 0 and not self.library_rows:
+            raise TrainingError("no data: set dataset_path (a saved dataset), synth_rows > 0 or library_rows")
+        if self.max_code_lines is not None and self.max_code_lines < 1:
+            raise TrainingError(f"max_code_lines must be at least 1, got {self.max_code_lines}")
         if self.dataset_path and self.synth_rows > 0:
             raise TrainingError("set either dataset_path or synth_rows, not both")
         if self.max_seq_length < 16:

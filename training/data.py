@@ -136,8 +136,25 @@ def load_splits(args: DataArguments) -> dict[str, list[dict[str, Any]]]:
         splits = split_rows(make_rows(args.synth_rows, seed=args.synth_seed), test_fraction=args.eval_fraction,
                             seed=args.synth_seed)
         splits = {args.train_split: splits["train"], args.eval_split: splits["test"]}
-    else:
+    elif args.dataset_path:
         splits = _read_saved(args.dataset_path, args)
+    else:
+        splits = {args.train_split: []}
+    if args.library_rows:
+        from dataset.library import library_rows
+
+        lib = library_rows()
+        log.info("library: %d rows (%d first figures, %d edit turns)", len(lib),
+                 sum(r["kind"] == "figure" for r in lib), sum(r["kind"] == "edit" for r in lib))
+        splits[args.train_split] = list(splits.get(args.train_split) or []) + lib
+    if args.max_code_lines is not None:
+        from dataset.library import within_lines
+
+        for name in list(splits):
+            splits[name], dropped = within_lines(splits[name], args.max_code_lines)
+            if dropped:
+                log.info("%s: %d rows dropped, their programs are longer than %d lines", name, dropped,
+                         args.max_code_lines)
     if args.train_split not in splits or not splits[args.train_split]:
         raise TrainingError(f"{args.dataset_path}: no rows in split {args.train_split!r} (has {sorted(splits)})")
     if not splits.get(args.eval_split) and args.eval_fraction > 0:
