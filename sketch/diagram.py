@@ -615,6 +615,10 @@ def _bar_on_axis(region: np.ndarray, origin: tuple[int, int], x_axis: tuple[np.n
     bottom = float(out[:, 1].max())
     if abs(bottom - axis_y) > 2 * w + 3 or f["rect"] < cfg.bar_fill or f["sol"] < cfg.bar_convex:
         return None
+    # Bars stand upright: they fill their upright box too (a cell between a curve and the axis does not).
+    ys, xs = np.nonzero(region)
+    if float(region[ys.min():ys.max() + 1, xs.min():xs.max() + 1].mean()) < cfg.bar_fill:
+        return None
     return "rectangle", out
 
 
@@ -767,8 +771,13 @@ def _stroke_kind(p: np.ndarray, w: float, cfg: DiagramConfig) -> tuple[str, list
     return "freehand", [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
 
 
-def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: float) -> list[np.ndarray]:
-    """Rejoin strokes cut by a removed shape ring (a line passing over a circle, the axis under a bar)."""
+def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: float,
+                  bend: float = 30.0) -> list[np.ndarray]:
+    """Rejoin strokes cut by a removed shape ring or axis (a line passing over a circle, a curve over an axis).
+
+    bend: the most each end may turn toward the gap when both turn about as much (a curve cut at its trough);
+    otherwise both continue the gap within 35°.
+    """
     strokes = list(strokes)
     changed = True
     while changed:
@@ -792,14 +801,17 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
                     continue
                 if d < 2 * w + 2:
                     # Ends at one spot (a junction where tracing stopped): they only need to continue each other.
-                    if _angle(ua, -ub) > 30:
+                    if _angle(ua, -ub) > bend:
                         continue
                     if best is None or d < best[0]:
                         best = (d, i, si, j, sj)
                     continue
                 # ua points from the end back into its stroke; the gap runs from pa to pb.
                 g = (pb - pa) / d
-                if _angle(-ua, g) > 35 or _angle(-ub, -g) > 35 or _angle(ua, -ub) > 30:
+                a1, a2 = _angle(-ua, g), _angle(-ub, -g)
+                # Straight on; or (bend > 30) a curve turning evenly on both sides of the cut (its trough).
+                if not (max(a1, a2) <= 35 and _angle(ua, -ub) <= 30) and \
+                        not (max(a1, a2) <= bend and abs(a1 - a2) <= 0.4 * bend):
                     continue
                 n = max(int(d), 2)
                 xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
@@ -891,8 +903,15 @@ def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndar
 
 
 def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int], rest: np.ndarray, w: float,
-                 zone: float) -> float:
-    """Sideways extent of the ink just behind one end of a stroke (its own line is about w wide)."""
+                 zone: float, stubs: bool = False, reach: float = 0.0,
+                 through: np.ndarray | None = None) -> float:
+    """Sideways extent of the ink just behind one end of a stroke (its own line is about w wide).
+
+    stubs: the end is at a shape's removed ring, so separate small pieces beside it count too, unless one of
+    the long strokes traced into the mask `through` passes over them (another line arriving at the shape).
+    reach: how far from the end its ink may stop (a verified straight connector's end is only known to within
+    its tolerance).
+    """
     p = pieces[m] if side == 1 else pieces[m][::-1]      # p ends at the end in question
     end = p[-1]
     u = -_direction(p[::-1], max(3 * w + 3, 0.25 * zone))   # outward at the end
@@ -924,9 +943,23 @@ def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int],
     if not len(ys):
         return 0.0
     k = int(np.argmin((ys - ey) ** 2 + (xs - ex) ** 2))
-    if (ys[k] - ey) ** 2 + (xs[k] - ex) ** 2 > (w + 2) ** 2:
+    if (ys[k] - ey) ** 2 + (xs[k] - ex) ** 2 > max(w + 2, reach) ** 2:
         return 0.0
     sel = lab == lab[ys[k], xs[k]]
+    if stubs:
+        # A shape's ring cut the head off its shaft: the barbs' outer stubs are small pieces of their own, each
+        # to one side behind the end.
+        nrm = np.array([-u[1], u[0]])
+        for c, sl in enumerate(ndimage.find_objects(lab)):
+            if c + 1 == lab[ys[k], xs[k]]:
+                continue
+            cy, cx = np.nonzero(lab[sl] == c + 1)
+            rel = np.stack([cx + sl[1].start + x0 - end[0], cy + sl[0].start + y0 - end[1]], axis=1)
+            al, la = rel @ u, rel @ nrm
+            if al.min() >= -zone and al.max() <= w + 2 and np.abs(la).max() <= zone and al.mean() <= -0.5 * w \
+                    and (la.min() > 0.5 * w or la.max() < -0.5 * w) and \
+                    not (through is not None and through[cy + sl[0].start + y0, cx + sl[1].start + x0].mean() >= 0.5):
+                sel[sl] |= lab[sl] == c + 1
     ys, xs = np.nonzero(sel)
     rel = np.stack([xs + x0 - end[0], ys + y0 - end[1]], axis=1)
     along = rel @ u
@@ -947,6 +980,14 @@ def _axes_on_shapes(axis_segs: list[tuple[np.ndarray, np.ndarray]], shapes: list
         near = [min(float(np.hypot(*(o - q).T).min()) for o in outs) <= 2 * w + 3 for q in pts]
         fr.append(sum(near) / len(near))
     return fr[1] >= 0.4 or fr[0] >= 0.85
+
+
+def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distances (segments × points) from points (n, 2) to segments a[i]–b[i] (m, 2)."""
+    ab = (b - a)[:, None, :]
+    ap = pts[None, :, :] - a[:, None, :]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0, 1)
+    return np.hypot(*(ap - t[..., None] * ab).transpose(2, 0, 1))
 
 
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
@@ -996,6 +1037,15 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     n_shapes = len(prims)
     if axes is not None and shapes and _axes_on_shapes(axis_segs, prims, w):
         axes, axis_segs = None, []
+    if axes is not None:
+        # The axes out too: curves crossing them are cut there and rejoined straight across below, instead of
+        # being traced around the crossing onto the axis.
+        band = np.zeros_like(rest)
+        for a, b in axis_segs:
+            rr, cc = draw_line(int(round(a[1])), int(round(a[0])), int(round(b[1])), int(round(b[0])))
+            ok = (rr >= 0) & (rr < band.shape[0]) & (cc >= 0) & (cc < band.shape[1])
+            band[rr[ok], cc[ok]] = True
+        rest &= ~ndimage.binary_dilation(band, iterations=grow)
     # Without the shapes, junctions are crossings and arrow tips: forks a few widths apart are one crossing
     # (two lines crossing at a shallow angle share a stretch of skeleton).
     # Arrow barbs cut short by a ring are short branches too: only true skeleton spurs (about a width) are dropped.
@@ -1003,12 +1053,18 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                      cfg.pair_far * L) \
         if rest.any() else []
     if len(strokes) <= cfg.max_strokes:      # pairwise over stroke ends: bounded for busy images
-        strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w)
+        strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w, 30.0 if axes is None else 60.0)
     pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
     min_len = max(cfg.min_stroke * L, 4 * w)
     lens = [_plen(q) for q in pieces]
     # Pieces running along a shape's outline are leftovers of its ring (an overshoot, a wobble off the fit).
-    used = [_along_outline(q, prims[:n_shapes], 2 * w + 3) for q in pieces]
+    used = [_along_outline(q, prims[:n_shapes], 2 * w + 3, max(w + 1, 4.0)) for q in pieces]
+    # ... unless a short one leaves the end of a longer stroke that is not (a barb of a head on a shape's edge).
+    for k in [k for k in range(len(pieces)) if used[k] and lens[k] <= cfg.head_zone * L + 2 * w]:
+        if any(not used[m] and lens[m] > 2 * lens[k] and min(math.dist(a, b) for a in (pieces[k][0], pieces[k][-1])
+                                                              for b in (pieces[m][0], pieces[m][-1])) <= 1.5
+               for m in range(len(pieces)) if m != k):
+            used[k] = False
     # Axes absorb the pieces lying along them (and barbs at their ends become axis arrowheads).
     if axes is not None:
         for k, q in enumerate(pieces):
@@ -1025,25 +1081,46 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     # Straight connectors between two shapes, found by checking the ink along the segment joining them: robust
     # where many lines cross (a dense network), where tracing through junctions goes astray.
     n_traced = len(pieces)
+    barb_max = cfg.barb_max * L
     links = [(ea, eb, 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(eb - ea))))
              for _, _, ea, eb in _straight_links(prims[:n_shapes], body, rest, w, cfg)]
     if links:
         # Traced pieces lying along the verified connectors (one, or several where tracing switched lines at a
         # crossing) are parts of them.
+        # A short piece leaving a connector's end at an angle, along no connector, is a barb (it lies within
+        # the tolerance too).
+        barbs: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        link_a, link_b = np.array([l[0] for l in links]), np.array([l[1] for l in links])
+        link_tol = np.array([l[2] for l in links])
         for k in range(n_traced):
             if used[k]:
                 continue
             q = pieces[k]
             sample = q[:: max(1, len(q) // 12)]
-            if np.mean([any(_near_segment(pt, ea, eb) <= tol for ea, eb, tol in links) for pt in sample]) >= 0.8:
-                used[k] = True
+            hit = _seg_dist(sample, link_a, link_b) <= link_tol[:, None]
+            if hit.any(axis=0).mean() < 0.8:
+                continue
+            used[k] = True
+            # A piece running along some connector is a piece of it (tracing switched lines near a shape).
+            if lens[k] > cfg.head_zone * L + 2 * w or any(min(_angle(q[-1] - q[0], eb - ea), _angle(q[0] - q[-1], eb - ea)) <= 20
+                                         for (ea, eb, _), h in zip(links, hit) if h.mean() >= 0.5):
+                continue
+            for li, (ea, eb, _) in enumerate(links):
+                for side, end, back in ((0, ea, eb), (1, eb, ea)):
+                    near, far = (q[0], q[-1]) if math.dist(q[0], end) <= math.dist(q[-1], end) else (q[-1], q[0])
+                    u = back - end
+                    if math.dist(near, end) <= 2 * w + 0.5 * lens[k] + 2 and 10 <= _angle(far - near, u) <= 75:
+                        lat = float(np.cross(u, far - near))
+                        barbs.setdefault((li, side), []).append((k, lat))
+        for found in barbs.values():
+            for k, _ in found:
+                used[k] = False
     for ea, eb, _ in links:
         seg = ea + np.linspace(0, 1, 12)[:, None] * (eb - ea)
         pieces.append(seg)
         lens.append(_plen(seg))
         used.append(False)
     # Barbs: short pieces hanging back from a longer piece's end.
-    barb_max = cfg.barb_max * L
     cand = [k for k in range(len(pieces)) if not used[k] and max(w + 1, 4.0) <= lens[k] <= barb_max]
     heads: dict[tuple[int, int], int] = {}
     axis_ends = []
@@ -1079,10 +1156,25 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     long_ = [m for m in range(len(pieces)) if not used[m] and (lens[m] >= min_len or
                                                                 _joins_two(pieces[m], prims[:n_shapes], cfg.attach * L + 2 * w))]
     longer = [m for m in long_ if lens[m] > barb_max]
+    through = np.zeros_like(rest)
+    for k in range(n_traced):
+        if lens[k] > 3 * cfg.head_zone * L:
+            # Traced strokes are chains of neighbouring skeleton pixels: their points are the line.
+            q = np.round(pieces[k]).astype(int)
+            ok = (q[:, 1] >= 0) & (q[:, 1] < through.shape[0]) & (q[:, 0] >= 0) & (q[:, 0] < through.shape[1])
+            through[q[ok, 1], q[ok, 0]] = True
+    through = ndimage.binary_dilation(through, iterations=int(math.ceil(0.6 * w)) + 2)
     for m in long_:
         if (m, 0) in heads or (m, 1) in heads:
             continue
-        sp = [(_head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L) - 2) / w for side in (0, 1)]
+        near_tol = grow + 2 * w
+        at_shape = [any(prims[s].bbox[0] - near_tol <= q[0] <= prims[s].bbox[2] + near_tol and
+                        prims[s].bbox[1] - near_tol <= q[1] <= prims[s].bbox[3] + near_tol and
+                        abs(_dist_to_outline(tuple(q), prims[s])) <= near_tol for s in range(n_shapes))
+                    for q in (pieces[m][0], pieces[m][-1])]
+        reach = 0.6 * w + 2 + cfg.link_bow * lens[m] if m >= n_traced else 0.0
+        sp = [(_head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L, at_shape[side], reach,
+                            through) - 2) / w for side in (0, 1)]
         for side in (0, 1):
             # Clearly wider than a stroke, or (thick pens, small heads) somewhat wider and much wider than the
             # other end.
@@ -1121,6 +1213,10 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if j is None or prims[c.via].extra.get("link"):
             continue
         t = prims[c.via]
+        lk = prims[j]
+        if t.heads == 1 and lk.heads == 1 and not along_link(c.via, j) and \
+                math.dist(t.head, lk.head) > math.dist(t.head, lk.tail):
+            continue     # two arrows between one pair, one each way
         if not (along_link(c.via, j) or t.kind == "line" or (t.kind == "arrow" and _stroke_kind(
                 np.asarray(t.points, float), w, cfg)[0] == "line")):
             continue     # a curved connector next to a straight one (both ways between two states)
@@ -1136,6 +1232,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         prims = [prims[i] for i in keep]
         conns = _attach(prims, n_shapes, w, L, cfg)
     _consistent_heads(prims, conns)
+    for p in prims:
+        p.extra.pop("dense", None)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
 
@@ -1226,18 +1324,30 @@ def _straight_links(shapes: list[Primitive], body: np.ndarray, rest: np.ndarray,
     return out
 
 
-def _along_outline(p: np.ndarray, shapes: list[Primitive], tol: float) -> bool:
-    """True when most of a stroke lies on some shape's outline."""
+def _along_outline(p: np.ndarray, shapes: list[Primitive], tol: float, min_chord: float = 4.0) -> bool:
+    """True when most of a stroke lies on some shape's outline and runs along it (or is too short to tell)."""
     if not shapes or len(p) < 2:
         return False
     q = p[:: max(1, len(p) // 16)]
+    lo, hi = q.min(axis=0) - tol, q.max(axis=0) + tol
     for s in shapes:
-        o = np.asarray(s.points + s.points[:1], float)
-        o = np.concatenate([np.linspace(o[k], o[k + 1], max(2, int(np.hypot(*(o[k + 1] - o[k])) / 2)))
-                            for k in range(len(o) - 1)])
-        d = np.hypot(q[:, None, 0] - o[None, :, 0], q[:, None, 1] - o[None, :, 1]).min(axis=1)
-        if (d <= tol).mean() >= 0.7:
-            return True
+        x0, y0, x1, y1 = s.bbox
+        if x0 > hi[0] or y0 > hi[1] or x1 < lo[0] or y1 < lo[1]:
+            continue
+        o = s.extra.get("dense")
+        if o is None:      # the outline sampled every 2 px, kept for the next stroke
+            o = np.asarray(s.points + s.points[:1], float)
+            o = np.concatenate([np.linspace(o[k], o[k + 1], max(2, int(np.hypot(*(o[k + 1] - o[k])) / 2)))
+                                for k in range(len(o) - 1)])
+            s.extra["dense"] = o
+        dd = np.hypot(q[:, None, 0] - o[None, :, 0], q[:, None, 1] - o[None, :, 1])
+        if (dd.min(axis=1) <= tol).mean() >= 0.7:
+            # It must also run along the outline: a barb ending on a shape's edge lies within the tolerance but
+            # crosses the edge steeply, so its ends project onto nearby points of the outline.
+            chord = float(np.hypot(*(q[-1] - q[0])))
+            span = float(np.hypot(*(o[int(dd[-1].argmin())] - o[int(dd[0].argmin())])))
+            if chord < min_chord or span >= 0.75 * chord:
+                return True
     return False
 
 
