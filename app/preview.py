@@ -1,6 +1,7 @@
 """The live preview: untrusted code runs only inside a sandboxed, network-less iframe built from `srcdoc`."""
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -20,6 +21,7 @@ CSP_SVG = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-s
 
 _REPORTER = """(function () {
   var FIRST = %(first)d;
+  var DOC = %(doc)s;  // which preview this is: the page drops late reports of a preview already replaced
   var seen = {};
   var failed = false;  // once an error was seen (e.g. thrown in draw()), the canvas is never reported as fine
   function send(kind, message, line) {
@@ -27,7 +29,7 @@ _REPORTER = """(function () {
     if (seen[key]) return;  // a failing draw() repeats its error every frame
     seen[key] = true;
     if (kind === "error") failed = true;
-    try { parent.postMessage({source: %(tag)s, kind: kind, message: String(message), line: line}, "*"); }
+    try { parent.postMessage({source: %(tag)s, doc: DOC, kind: kind, message: String(message), line: line}, "*"); }
     catch (e) {}
   }
   function lineFromStack(stack) {
@@ -58,8 +60,11 @@ def _script_safe(code: str) -> str:
     return re.sub(r"</(?=[sS][cC][rR][iI][pP][tT])", r"<\\/", code).replace("<!--", "<\\!--")
 
 
-def preview_document(code: str, lang: str, p5_url: str, script_origins: str = "'self'") -> str:
-    """The full HTML document that runs `code` (p5) or shows it (SVG) with a no-network CSP."""
+def preview_document(code: str, lang: str, p5_url: str, script_origins: str = "'self'", doc_id: str = "") -> str:
+    """The full HTML document that runs `code` (p5) or shows it (SVG) with a no-network CSP.
+
+    `doc_id` goes with every report the document posts to the page (see `preview_iframe`).
+    """
     if lang == "svg":
         return ("<!doctype html><html><head><meta charset=\"utf-8\">"
                 f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP_SVG}\">"
@@ -73,7 +78,8 @@ def preview_document(code: str, lang: str, p5_url: str, script_origins: str = "'
     p5_tag = f"<script src=\"{html.escape(p5_url, quote=True)}\"></script>"
 
     def before(first: int) -> list[str]:
-        return head + ["<script>", _REPORTER % {"first": first, "tag": json.dumps(PREVIEW_SOURCE)}, "</script>",
+        return head + ["<script>", _REPORTER % {"first": first, "tag": json.dumps(PREVIEW_SOURCE),
+                                                "doc": json.dumps(doc_id)}, "</script>",
                        p5_tag, "<script>"]
 
     first = sum(part.count("\n") + 1 for part in before(0)) + 1
@@ -88,24 +94,33 @@ def preview_iframe(code: str, lang: str, p5_url: str, height: int = 420,
 
     `status`/`error`/`line` are the server's render outcome: when it failed, the line under the preview says so
     from the start, and the page never replaces that with a success message from the iframe.
+
+    The document and the line under it share an id derived from all of these. Gradio patches the preview in
+    place (the iframe element stays, its window object too), so without it a report that the previous document
+    posted just before it was replaced would land on the new line — an old error then hid the new figure's
+    "ok" for good. And since the id is inside the document, a change of status alone reloads the iframe, which
+    reports again, instead of leaving the line under it empty.
     """
-    doc = preview_document(code, lang, p5_url, script_origins)
+    key = json.dumps([code, lang, p5_url, script_origins, status, error, line])
+    doc_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    doc = preview_document(code, lang, p5_url, script_origins, doc_id=doc_id)
     # Never allow-same-origin: the sketch must not reach the app's cookies, DOM or API.
     sandbox = "allow-scripts" if lang != "svg" else ""
     return (f'<iframe class="figure-preview" title="figure preview" sandbox="{sandbox}" '
             f'referrerpolicy="no-referrer" style="width:100%;height:{int(height) + 8}px;border:1px solid #e5e7eb;border-radius:6px;background:#fff" '
-            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>' + _console(status, error, line))
+            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>' + _console(status, error, line, doc_id))
 
 
-def _console(status: str | None, error: str | None, line: int | None) -> str:
+def _console(status: str | None, error: str | None, line: int | None, doc_id: str = "") -> str:
     """The line under the preview, starting with the server's verdict when the server's render failed."""
+    doc = f' data-doc="{html.escape(doc_id)}"'
     if status is None or status == "ok":
         server = f' data-server="{html.escape(status)}"' if status else ""
-        return f'<div id="preview-console" class="preview-console"{server}></div>'
+        return f'<div id="preview-console" class="preview-console"{server}{doc}></div>'
     what = error or {"blank": "the canvas stayed blank", "timeout": "did not finish in time"}.get(status, status)
     where = f" (line {int(line)})" if line else ""
     text = f"\u26a0 server render: {status}{where} — {what}"
-    return (f'<div id="preview-console" class="preview-console error" data-server="{html.escape(status)}" '
+    return (f'<div id="preview-console" class="preview-console error" data-server="{html.escape(status)}"{doc} '
             f'data-kind="error">{html.escape(text)}</div>')
 
 
@@ -123,6 +138,8 @@ window.addEventListener("message", function (e) {
   if (!frame || e.source !== frame.contentWindow) return;
   var out = document.getElementById("preview-console");
   if (!out) return;
+  // A report of the document this line belongs to, not a late one of the document shown before it.
+  if ((d.doc || "") !== (out.dataset.doc || "")) return;
   // The server's verdict stands: a render it marked as failed is never shown as fine.
   if (d.kind === "ok" && (out.dataset.kind === "error" || (out.dataset.server && out.dataset.server !== "ok"))) return;
   out.dataset.kind = d.kind;

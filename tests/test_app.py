@@ -111,6 +111,22 @@ def test_preview_starts_from_the_servers_verdict():
     assert 'data-server="ok"' in preview_iframe(code, "p5", "p5.min.js", status="ok")
 
 
+def test_each_preview_reports_under_its_own_id():
+    """The line under the preview only takes reports of the document shown with it (see the browser test)."""
+    def ids(code: str, status: str | None) -> tuple[str, str]:
+        parser = _Tags()
+        parser.feed(preview_iframe(code, "p5", "p5.min.js", status=status))
+        doc_id = re.search(r"var DOC = \"(\w+)\";", parser.tags[0][1]["srcdoc"]).group(1)
+        return doc_id, parser.tags[1][1]["data-doc"]
+
+    broken, fixed = "function setup() { nope(); }", "function setup() { createCanvas(100, 100); }"
+    doc_a, console_a = ids(broken, "error")
+    doc_b, console_b = ids(fixed, "ok")
+    assert doc_a == console_a and doc_b == console_b and doc_a != doc_b
+    assert ids(fixed, "ok") == (doc_b, console_b)  # the same revision again is the same document: no reload
+    assert ids(fixed, "timeout")[0] != doc_b  # a new verdict on the same code reloads the iframe, which reports
+
+
 def test_strings_cover_both_languages_and_research_prompt():
     assert set(UI["en"]) == set(UI["ja"])
     assert any("3層のニューラルネットワーク" in e for e in EXAMPLES)

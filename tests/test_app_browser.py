@@ -125,6 +125,16 @@ def test_preview_errors_reach_the_page(page):
     page.wait_for_function("document.querySelector('#preview-console')?.dataset.kind === 'ok'", timeout=LONG)
     text = page.inner_text("#chat")
     assert "Repair attempt 1/2" in text and "attempt 1 worked" in text
+    # On a loaded machine the broken answer's document can post its error after the repaired one replaced it
+    # (the iframe element and its window stay; only srcdoc changes): that late report must not hide the verdict.
+    page.evaluate("""() => {
+        const frame = document.querySelector('iframe.figure-preview');
+        window.dispatchEvent(new MessageEvent('message', {source: frame.contentWindow, data: {
+            source: 'figure-preview', doc: 'an-earlier-preview', kind: 'error',
+            message: 'Uncaught ReferenceError: drawNetwork is not defined', line: 4}}));
+    }""")
+    assert page.get_attribute("#preview-console", "data-kind") == "ok"
+    assert "\u2713" in page.inner_text("#preview-console")
 
 
 def test_hand_edit_restore_and_branch(page, app_server):
