@@ -904,11 +904,13 @@ def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndar
 
 def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int], rest: np.ndarray, w: float,
                  zone: float, stubs: bool = False, reach: float = 0.0,
-                 through: np.ndarray | None = None) -> float:
+                 through: np.ndarray | None = None,
+                 bands: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
     """Sideways extent of the ink just behind one end of a stroke (its own line is about w wide).
 
     stubs: the end is at a shape's removed ring, so separate small pieces beside it count too, unless one of
-    the long strokes traced into the mask `through` passes over them (another line arriving at the shape).
+    the long strokes traced into the mask `through` passes over them (another line arriving at the shape), or
+    they lie along one of the other verified straight connectors `bands` (ends a, ends b, tolerances).
     reach: how far from the end its ink may stop (a verified straight connector's end is only known to within
     its tolerance).
     """
@@ -958,7 +960,9 @@ def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int],
             al, la = rel @ u, rel @ nrm
             if al.min() >= -zone and al.max() <= w + 2 and np.abs(la).max() <= zone and al.mean() <= -0.5 * w \
                     and (la.min() > 0.5 * w or la.max() < -0.5 * w) and \
-                    not (through is not None and through[cy + sl[0].start + y0, cx + sl[1].start + x0].mean() >= 0.5):
+                    not (through is not None and through[cy + sl[0].start + y0, cx + sl[1].start + x0].mean() >= 0.5) \
+                    and not (bands is not None and len(bands[0]) and
+                             ((_seg_dist(rel + end, bands[0], bands[1]) <= bands[2][:, None]).mean(axis=1) >= 0.5).any()):
                 sel[sl] |= lab[sl] == c + 1
     ys, xs = np.nonzero(sel)
     rel = np.stack([xs + x0 - end[0], ys + y0 - end[1]], axis=1)
@@ -1084,14 +1088,15 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     barb_max = cfg.barb_max * L
     links = [(ea, eb, 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(eb - ea))))
              for _, _, ea, eb in _straight_links(prims[:n_shapes], body, rest, w, cfg)]
+    link_a = np.array([l[0] for l in links]).reshape(-1, 2)
+    link_b = np.array([l[1] for l in links]).reshape(-1, 2)
+    link_tol = np.array([l[2] for l in links])
     if links:
         # Traced pieces lying along the verified connectors (one, or several where tracing switched lines at a
         # crossing) are parts of them.
         # A short piece leaving a connector's end at an angle, along no connector, is a barb (it lies within
         # the tolerance too).
         barbs: dict[tuple[int, int], list[tuple[int, float]]] = {}
-        link_a, link_b = np.array([l[0] for l in links]), np.array([l[1] for l in links])
-        link_tol = np.array([l[2] for l in links])
         for k in range(n_traced):
             if used[k]:
                 continue
@@ -1158,12 +1163,17 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     longer = [m for m in long_ if lens[m] > barb_max]
     through = np.zeros_like(rest)
     for k in range(n_traced):
-        if lens[k] > 3 * cfg.head_zone * L:
+        if lens[k] > cfg.head_zone * L + 2 * w:
             # Traced strokes are chains of neighbouring skeleton pixels: their points are the line.
             q = np.round(pieces[k]).astype(int)
             ok = (q[:, 1] >= 0) & (q[:, 1] < through.shape[0]) & (q[:, 0] >= 0) & (q[:, 0] < through.shape[1])
             through[q[ok, 1], q[ok, 0]] = True
     through = ndimage.binary_dilation(through, iterations=int(math.ceil(0.6 * w)) + 2)
+    # Which verified connectors each long traced stroke runs along: the others' ink is not this end's head.
+    traced_long = [k for k in range(n_traced) if lens[k] > cfg.head_zone * L + 2 * w]
+    along_frac = {k: (_seg_dist(pieces[k][:: max(1, len(pieces[k]) // 12)], link_a, link_b)
+                      <= link_tol[:, None]).mean(axis=1) for k in traced_long} if links else {}
+    spread_of: dict[int, list[float]] = {}
     for m in long_:
         if (m, 0) in heads or (m, 1) in heads:
             continue
@@ -1173,8 +1183,15 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                         abs(_dist_to_outline(tuple(q), prims[s])) <= near_tol for s in range(n_shapes))
                     for q in (pieces[m][0], pieces[m][-1])]
         reach = 0.6 * w + 2 + cfg.link_bow * lens[m] if m >= n_traced else 0.0
-        sp = [(_head_spread(pieces, m, side, longer, rest, w, cfg.head_zone * L, at_shape[side], reach,
-                            through) - 2) / w for side in (0, 1)]
+        own = [j for j in range(len(links)) if j != m - n_traced]
+        bands = (link_a[own], link_b[own], link_tol[own]) if links else None
+        if m >= n_traced and links:
+            others = longer + [k for k in traced_long if along_frac[k][m - n_traced] < 0.5]
+        else:
+            others = longer
+        sp = [(_head_spread(pieces, m, side, others, rest, w, cfg.head_zone * L, at_shape[side], reach,
+                            through, bands) - 2) / w for side in (0, 1)]
+        spread_of[m] = sp
         for side in (0, 1):
             # Clearly wider than a stroke, or (thick pens, small heads) somewhat wider and much wider than the
             # other end.
@@ -1186,8 +1203,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if used[m] or (lens[m] < min_len and not _joins_two(p, prims[:n_shapes], cfg.attach * L + 2 * w)):
             continue
         h0, h1 = heads.get((m, 0), 0), heads.get((m, 1), 0)
+        spread = list(spread_of.get(m, [0.0, 0.0]))
         if h0 and not h1:
-            p = p[::-1]
+            p, spread = p[::-1], spread[::-1]
         kind, pts = _stroke_kind(p, w, cfg)
         nh = int(h0 > 0) + int(h1 > 0)
         if nh:
@@ -1195,7 +1213,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
                                       float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
-                               extra={"link": m >= n_traced}))
+                               extra={"link": m >= n_traced, "spread": spread}))
     for b in text_boxes:
         x0, y0, x1, y1 = (float(v) for v in b)
         prims.append(Primitive("text_mark", (x0, y0, x1, y1), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
@@ -1234,6 +1252,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     _consistent_heads(prims, conns)
     for p in prims:
         p.extra.pop("dense", None)
+        p.extra.pop("spread", None)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
 
@@ -1243,8 +1262,11 @@ def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:
     up where many arrows meet one shape) is taken to be an arrow pointing the same way."""
     arrows = [c for c in conns if c.directed]
     plain = [c for c in conns if not c.directed and prims[c.via].kind == "line"]
-    if len(arrows) < 3 or not plain or len(arrows) < 2 * len(plain):
+    if len(arrows) < 3 or not plain or len(arrows) < 0.5 * len(plain):
         return
+    # With fewer arrows than plain lines, a line needs some sign of a head: its end that would be the tip
+    # spreads wider than its other end.
+    need_sign = len(arrows) < len(plain)
     vec = np.array([np.subtract(prims[c.b].center, prims[c.a].center) for c in arrows])
     axis = int(np.abs(vec).mean(axis=0).argmax())
     sign = np.sign(vec[:, axis])
@@ -1258,7 +1280,13 @@ def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:
         if np.sign(d) != way:
             c.a, c.b = c.b, c.a
         p = prims[c.via]
-        if math.dist(p.head, prims[c.a].center) < math.dist(p.tail, prims[c.a].center):
+        flip = math.dist(p.head, prims[c.a].center) < math.dist(p.tail, prims[c.a].center)
+        sp_tail, sp_head = p.extra.get("spread", [0.0, 0.0])[::-1 if flip else 1]
+        if need_sign and sp_head < sp_tail + 0.3:
+            if np.sign(d) != way:
+                c.a, c.b = c.b, c.a
+            continue
+        if flip:
             p.tail, p.head, p.points = p.head, p.tail, p.points[::-1]
         p.kind, p.heads, c.directed = "arrow", 1, True
         p.extra["head_inferred"] = True
