@@ -22,7 +22,8 @@ its own, and the workers are driven round by round (order reversed every other r
 latency (prefill + one token), prompt tokens/s, decode tokens/s (the time between the first and the last of
 --max-new-tokens greedy tokens) and peak RSS; for llama.cpp also the wall time of an edit turn (a 60-line
 program, "make the output node red", greedy, to the end of the reply) with and without prompt lookup. llama.cpp's
-prompt cache is emptied before every measurement so that each one prefills the whole prompt.
+prompt cache is emptied before every measurement so that each one prefills the whole prompt. The edit rows give
+prompt processing and decoding apart (as the backend measures them); --edits-only times nothing else.
 """
 
 from __future__ import annotations
@@ -338,7 +339,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) -> None:
+def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None, warm_up: bool = True) -> None:
     """Load one (model, backend) pair, then answer measurement commands read from stdin, one JSON line each."""
     logging.basicConfig(level=logging.WARNING)
     backend, opts = _KINDS[kind]
@@ -362,7 +363,8 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) ->
             for k, v in saved.items():
                 setattr(gen, k, v)
 
-    timed(PROMPT, 2)  # warm-up
+    if warm_up:  # the first call pays one-off allocation costs (edit turns alone are long enough not to care)
+        timed(PROMPT, 2)
     text = gen.prompt_text(PROMPT)
     # The prompt as generation tokenises it: chat-template markers count as one control token each.
     prompt_tokens = len(gen.tokenize(text)) if hasattr(gen, "tokenize") else gen.count_tokens(text)
@@ -376,8 +378,10 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) ->
             total_s, tokens = timed(PROMPT, max_new_tokens)
             out = {"first_s": first_s, "total_s": total_s, "tokens": tokens}
         elif cmd in ("edit_lookup", "edit_plain"):
+            c0 = time.process_time()  # one decode thread: CPU time hardly depends on other processes' load
             total_s, tokens = timed(EDIT_REQUEST, 2048, prompt_lookup=cmd == "edit_lookup")
-            out = {"total_s": total_s, "tokens": tokens, **getattr(gen, "last_stats", {})}
+            out = {"total_s": total_s, "cpu_s": time.process_time() - c0, "tokens": tokens,
+                   **getattr(gen, "last_stats", {})}
         else:
             out = {"error": f"unknown command {cmd!r}"}
         out["rss_mb"] = _peak_rss_mb()
@@ -385,8 +389,11 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None) ->
 
 
 def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: int | None,
-                 edits: tuple[str, ...] = ("0.5b", "1.5b")) -> dict[str, dict]:
-    """Measure every "model/kind" pair in its own worker process, interleaved; returns per-pair means."""
+                 edits: tuple[str, ...] = ("0.5b", "1.5b"), speed: bool = True) -> dict[str, dict]:
+    """Measure every "model/kind" pair in its own worker process, interleaved; returns per-pair means.
+
+    speed=False times the edit turns only.
+    """
     import statistics
     import subprocess
 
@@ -395,6 +402,8 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
     for key in pairs:
         m, k = key.split("/")
         cmd = [sys.executable, __file__, "--worker", _MODELS[m], k, "--max-new-tokens", str(max_new_tokens)]
+        if not speed:
+            cmd.append("--edits-only")
         if threads:
             cmd += ["--threads", str(threads)]
         # Loaded one at a time: conversions and loads are heavy, and load times are measured too.
@@ -413,7 +422,7 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
         proc.stdin.flush()
         return json.loads(proc.stdout.readline())
 
-    plan = [(key, "speed") for key in workers]
+    plan = [(key, "speed") for key in workers] if speed else []
     # Edit turns are long (the whole program again): measured on llama.cpp at its default threads only.
     plan += [(key, c) for key in workers if key.endswith("/llamacpp") and key.split("/")[0] in edits
              for c in ("edit_plain", "edit_lookup")]
@@ -430,19 +439,29 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
         proc.stdin.write("quit\n")
         proc.stdin.flush()
     for key in workers:
-        speed = acc[(key, "speed")]
-        first = statistics.mean(x["first_s"] for x in speed)
-        dec = statistics.mean((x["tokens"] - 1) / (x["total_s"] - x["first_s"]) for x in speed)
-        info[key].update(first_s=first, decode_tok_s=dec, prompt_tok_s=info[key]["prompt_tokens"] / first,
-                         rss_mb=max(x["rss_mb"] for x in speed + sum((acc.get((key, c), []) for c in
-                                                                      ("edit_plain", "edit_lookup")), [])))
+        runs = acc.get((key, "speed"), [])
+        edit_runs = sum((acc.get((key, c), []) for c in ("edit_plain", "edit_lookup")), [])
+        info[key]["rss_mb"] = max(x["rss_mb"] for x in runs + edit_runs) if runs + edit_runs else None
+        if runs:
+            first = statistics.mean(x["first_s"] for x in runs)
+            dec = statistics.mean((x["tokens"] - 1) / (x["total_s"] - x["first_s"]) for x in runs)
+            info[key].update(first_s=first, decode_tok_s=dec, prompt_tok_s=info[key]["prompt_tokens"] / first)
         for c in ("edit_plain", "edit_lookup"):
             if acc.get((key, c)):
                 info[key][c] = {f: statistics.mean(x[f] for x in acc[(key, c)])
-                                for f in ("total_s", "tokens", "drafted", "accepted")}
+                                for f in ("total_s", "cpu_s", "tokens", "drafted", "accepted", "prompt_ms",
+                                          "decode_ms", "batches") if all(f in x for x in acc[(key, c)])}
+                info[key][c]["rounds_s"] = [x["total_s"] for x in acc[(key, c)]]
     for proc in workers.values():
         proc.wait(timeout=60)
     return info
+
+
+def _split(edit: dict) -> str:
+    """Prompt processing and decoding seconds of an edit turn, where the backend reported them."""
+    if "prompt_ms" not in edit:
+        return "prompt and decoding not reported apart"
+    return f"prompt {edit['prompt_ms'] / 1000:.1f} s + decoding {edit['decode_ms'] / 1000:.1f} s"
 
 
 def report_backends(info: dict[str, dict]) -> str:
@@ -451,16 +470,22 @@ def report_backends(info: dict[str, dict]) -> str:
              "× fp32 0.5B decode | peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
     base = info.get("0.5b/fp32")
     for key, r in info.items():
-        ratio = f"{r['decode_tok_s'] / base['decode_tok_s']:.2f}" if base else "-"
+        if "decode_tok_s" not in r:
+            continue  # edit turns only
+        ratio = f"{r['decode_tok_s'] / base['decode_tok_s']:.2f}" if base and "decode_tok_s" in base else "-"
         lines.append(f"| {key} | {r['load_s']:.1f} | {r['prompt_tokens']} | {r['first_s']:.2f} | "
                      f"{r['prompt_tok_s']:.0f} | {r['decode_tok_s']:.2f} | {ratio} | {r['rss_mb']:.0f} |")
     notes = []
     for key, r in info.items():
         if r.get("edit_plain") and r.get("edit_lookup"):
             p, q = r["edit_plain"], r["edit_lookup"]
-            notes.append(f"{key} edit turn: {p['total_s']:.1f} s without prompt lookup ({p['tokens']:.0f} tokens), "
-                         f"{q['total_s']:.1f} s with ({q['tokens']:.0f} tokens, {q['accepted']:.0f} of "
-                         f"{q['drafted']:.0f} drafted tokens accepted): ratio {q['total_s'] / p['total_s']:.2f}")
+            notes.append(f"{key} edit turn: {p['total_s']:.1f} s without prompt lookup ({p['tokens']:.0f} tokens, "
+                         f"{_split(p)}), {q['total_s']:.1f} s with ({q['tokens']:.0f} tokens, {_split(q)}, "
+                         f"{q['accepted']:.0f} of {q['drafted']:.0f} drafted tokens accepted in "
+                         f"{q.get('batches', 0):.0f} steps): ratio {q['total_s'] / p['total_s']:.2f} (CPU time "
+                         f"{p['cpu_s']:.1f} s and {q['cpu_s']:.1f} s: {q['cpu_s'] / p['cpu_s']:.2f}); rounds "
+                         f"{', '.join(f'{a:.1f}' for a in p['rounds_s'])} s without, "
+                         f"{', '.join(f'{a:.1f}' for a in q['rounds_s'])} s with")
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
 
@@ -478,16 +503,18 @@ def main() -> None:
                         "threads), llamacpp1, llamacpp2 (llama.cpp on one or two threads)")
     p.add_argument("--threads", type=int, default=None, help="--backends: threads per worker (default: the loader's)")
     p.add_argument("--edits", default="0.5b,1.5b", help="--backends: models whose edit turn is timed (llama.cpp)")
+    p.add_argument("--edits-only", action="store_true", help="--backends: time the edit turns only (no speed rows)")
     p.add_argument("--worker", nargs=2, metavar=("PRESET", "KIND"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        _worker(args.worker[0], args.worker[1], args.max_new_tokens, args.threads)
+        _worker(args.worker[0], args.worker[1], args.max_new_tokens, args.threads, warm_up=not args.edits_only)
         return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.backends:
         log.warning("config: %s", vars(args))
         info = run_backends([x.strip() for x in args.pairs.split(",") if x.strip()], args.max_new_tokens,
-                            args.rounds, args.threads, tuple(x.strip() for x in args.edits.split(",")))
+                            args.rounds, args.threads, tuple(x.strip() for x in args.edits.split(",")),
+                            speed=not args.edits_only)
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, max_new_tokens {args.max_new_tokens}, "
               f"rounds {args.rounds}, greedy; means over interleaved rounds")
         print(report_backends(info))

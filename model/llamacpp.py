@@ -244,7 +244,7 @@ class LlamaCppGenerator(Generator):
     def __init__(self, model_path: str, *, name: str | None = None, settings: GenSettings | None = None,
                  n_ctx: int = 8192, n_threads: int | None = None, n_threads_batch: int | None = None,
                  seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 2,
-                 lookup_tokens: int = 8, lookup_max_tokens: int = 256, n_batch: int = 512) -> None:
+                 lookup_tokens: int = 4, lookup_max_tokens: int = 64, n_batch: int = 512) -> None:
         """prompt_lookup: draft revision turns from the prompt (model.lookup); lookup_ngram: tokens that must match
         before a draft is made; lookup_tokens: the first draft after a match; lookup_max_tokens: the longest draft
         (drafts grow in between while they are accepted; at most n_batch - 1)."""

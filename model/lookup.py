@@ -25,7 +25,7 @@ __all__ = ["PromptLookup", "replay"]
 class PromptLookup:
     """Drafts for one reply from its prompt's tokens (and the reply's own), aligned by the longest match."""
 
-    def __init__(self, prompt: Sequence[int], *, first: int = 8, longest: int = 256, min_match: int = 2,
+    def __init__(self, prompt: Sequence[int], *, first: int = 4, longest: int = 64, min_match: int = 2,
                  max_match: int = 64, stops: Iterable[int] = ()) -> None:
         """first: draft length after a fresh match; longest: the cap; min_match: tokens that must match before
         anything is drafted; max_match: how far back matches are compared; stops: history positions a draft
