@@ -125,7 +125,8 @@ def load(name_or_path: str = DEFAULT_PRESET, adapter: str | list[str] | dict[str
     prefer_hub=True to try the hub before the installed embedded package, False never to ask it).
     backend: None picks llama.cpp for .gguf files and the embedded presets when llama-cpp-python is installed, and
     transformers otherwise; "transformers" or "llamacpp" forces one. llama.cpp options: num_threads, n_ctx, seed,
-    prompt_lookup (drafting by prompt lookup on revision turns), n_threads_batch.
+    prompt_lookup (drafting by prompt lookup on revision turns; lookup_tokens, lookup_max_tokens and lookup_ngram
+    tune it, see model.lookup), n_threads_batch.
     """
     source = str(name_or_path or DEFAULT_PRESET).strip()
     backend = _check_backend(backend)
