@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--out", required=True, help="output directory")
     lb.add_argument("--max-edits", type=int, default=2, help="edit turns per example (default 2)")
     lb.add_argument("--no-verify", action="store_true",
-                    help="keep every candidate edit without rendering (for inspection; training verifies)")
+                    help="keep every candidate edit, unrendered and unverified (for inspection; training verifies)")
     lb.add_argument("--max-code-lines", type=int, default=None, help="drop rows whose program is longer")
     lb.add_argument("--test-fraction", type=float, default=0.0, help="share of examples put in the test split")
     lb.add_argument("--timeout", type=float, default=10.0, help="render time limit per program, seconds")
@@ -157,11 +157,12 @@ def cmd_library(args: argparse.Namespace) -> int:
         rows, dropped = within_lines(rows, args.max_code_lines)
     splits = {k: v for k, v in split_rows(rows, test_fraction=args.test_fraction).items() if v}
     how = ("`python -m dataset library`: every worked example of model/examples as a first figure (its English and "
-           "its Japanese caption as the request) and up to "
-           f"{args.max_edits} edit turns per example made by changing the program's constants (a layer's units, a "
-           "bar's value, a colour)" + ("." if args.no_verify else
-                                      ", each kept only when both programs render and checks written for the "
-                                      "change hold on the new program and fail on the old one."))
+           "its Japanese caption as the request) and " + ("every candidate edit turn" if args.no_verify else
+                                                           f"up to {args.max_edits} edit turns per example") +
+           " made by deterministic changes of the program (a layer's units, a bar's value, a colour, a title)"
+           + (", not rendered." if args.no_verify else
+              ", each kept only when both programs render and checks written for the change hold on the new "
+              "program and fail on the old one."))
     save_dataset(splits, args.out, how_made=how, push_to_hub=args.push_to_hub,
                  extra_stats={"library_seconds": round(time.perf_counter() - t0, 2), "over_max_lines": dropped})
     print(json.dumps({"out": str(Path(args.out)), "rows": {k: len(v) for k, v in splits.items()},

@@ -5,17 +5,21 @@
 
 Each example gives two first-figure rows, its English and its Japanese caption as the request (with a note on the
 labels' language when the caption does not already say it, so a request never teaches labels in the other
-language), and up to `max_edits` edit turns made by deterministic changes of the program's constants:
+language), and up to `max_edits` edit turns made by deterministic changes of the program:
 
 - `layers`: one layer of a network (`const LAYERS = [3, 4, 2]`) gets one unit more (or fewer) — "Give the hidden
   layer 5 units instead of 4.";
 - `value`: one value of a bar chart or histogram (the array its `bars` check lists) changes — "Change the value of
   Pears to 11.";
 - `recolor`: a colour tied to a label (`["Python", 48, "#4e79a7"]`, `{ name: "Model A", c: "#3366cc" }`, or a
-  `COLORS` array beside a list of names) or a lone fill colour becomes another — "Make Python red.".
+  `COLORS` array beside a list of names) or a lone fill colour becomes another — "Make Python red.";
+- `title`: a title at the top, drawn by a small helper called at the end of draw() — 'Add the title "Figure 1" at
+  the top.' (「図1」 for a figure labelled in Japanese), only where the program stays within 70 lines.
 
-An edit is kept only when both programs render and the checks written for the change (columns of circles, bar
-values, a count of elements in the new and the old colour) hold on the changed program and fail on the original.
+Every candidate is verified and the first `max_edits` that hold are kept. An edit holds when both programs render
+and the checks written for the change (columns of circles, bar values, a count of elements in the new and the old
+colour, the title's text inside the canvas) hold on the changed program and fail on the original; a title also
+needs the top 30 pixels of the original free.
 All rows of one example share a group key, so a split never separates an example's figure from its edits.
 """
 from __future__ import annotations
@@ -225,10 +229,57 @@ def _recolor_edits(ex: Any) -> list[LibraryEdit]:
                                                      {"type": "count", "select": {"color": old_hex}, "max": 0}])]
 
 
-def edit_candidates(ex: Any, max_edits: int = MAX_EDITS) -> list[LibraryEdit]:
-    """The example's edit turns before verification: layer changes, a value change, a recolouring (in that
-    order), at most `max_edits`."""
-    return (_layer_edits(ex) + _value_edits(ex) + _recolor_edits(ex))[:max_edits]
+TITLE_EN, TITLE_JA = "Figure 1", "図1"
+TOP_BAND = 30  # pixels at the top of the canvas the title needs free
+MAX_LINES = 70  # readable length (the library's own limit): no edit makes a program longer than this
+_TITLE_HELPER = """
+function drawTitle() {{
+  push();
+  resetMatrix();  // at the top whatever the drawing's transform was
+  noStroke();
+  fill(0);
+  textAlign("center", "top");  // by value: a program may have its own TOP or CENTER constant
+  textSize(16);
+  text("{title}", width / 2, 8);
+  pop();
+}}
+"""
+
+
+def _body_end(code: str, name: str) -> int | None:
+    """Index of the closing brace of `function name() {…}` (braces counted; the library's strings hold none)."""
+    m = re.search(rf"function {name}\(\)\s*\{{", code)
+    if m is None:
+        return None
+    depth = 0
+    for i in range(m.end() - 1, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[i], 0)
+        if depth == 0:
+            return i
+    return None
+
+
+def _title_edits(ex: Any) -> list[LibraryEdit]:
+    """A title at the top ("Figure 1", or 「図1」 for a figure labelled in Japanese), drawn by a new helper called
+    at the end of draw() (or setup())."""
+    end = _body_end(ex.code, "draw")
+    end = end if end is not None else _body_end(ex.code, "setup")
+    if end is None or "drawTitle" in ex.code:
+        return []
+    title = TITLE_JA if draws_japanese(ex.code) else TITLE_EN
+    call = "  drawTitle();\n" if ex.code[end - 1] == "\n" else " drawTitle(); "
+    code = ex.code[:end] + call + ex.code[end:].rstrip("\n") + "\n" + _TITLE_HELPER.format(title=title)
+    if len(code.strip().splitlines()) > MAX_LINES:
+        return []
+    return [LibraryEdit("title", f'Add the title "{title}" at the top.', f"上に「{title}」というタイトルを付けて。",
+                        code, [{"type": "text", "labels": [title]}, {"type": "inside_canvas"}])]
+
+
+def edit_candidates(ex: Any, max_edits: int | None = MAX_EDITS) -> list[LibraryEdit]:
+    """The example's edit turns before verification, in order of preference: layer changes, a value change, a
+    recolouring, a title; at most `max_edits` (None: all)."""
+    out = _layer_edits(ex) + _value_edits(ex) + _recolor_edits(ex) + _title_edits(ex)
+    return out if max_edits is None else out[:max_edits]
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -243,6 +294,14 @@ def _recolor_checks(edit: LibraryEdit, before: Any) -> list[dict[str, Any]]:
     n_new, n_old = len(scene.select({"color": new})), len(scene.select({"color": old}))
     return [{"type": "count", "select": {"color": new}, "min": n_new + 1},
             {"type": "count", "select": {"color": old}, "max": max(0, n_old - 1)}]
+
+
+def _top_band_free(result: Any) -> bool:
+    """True when nothing but a backdrop is drawn in the top TOP_BAND pixels of a render."""
+    from eval.checks import Scene
+
+    scene = Scene(result)
+    return all(e.bbox[1] >= TOP_BAND for e in scene.elements if not scene.is_background(e))
 
 
 def verify_edits(pairs: Sequence[tuple[Any, LibraryEdit]], render_many: Callable[..., list[Any]],
@@ -262,6 +321,8 @@ def verify_edits(pairs: Sequence[tuple[Any, LibraryEdit]], render_many: Callable
         checks = _recolor_checks(edit, before) if edit.kind == "recolor" else edit.checks
         holds_after = all(o.passed for o in run_checks(checks, after))
         fails_before = not all(o.passed for o in run_checks(checks, before))
+        if edit.kind == "title" and not _top_band_free(before):
+            continue  # the title would sit on the figure
         if holds_after and fails_before:
             kept.append((ex, LibraryEdit(edit.kind, edit.en, edit.ja, edit.code, checks)))
     return kept
@@ -276,8 +337,8 @@ def within_lines(rows: Sequence[dict[str, Any]], max_lines: int) -> tuple[list[d
 def library_rows(examples: Sequence[Any] | None = None, edits: bool = True, verify: bool = True,
                  max_edits: int = MAX_EDITS, render_many: Callable[..., list[Any]] | None = None,
                  timeout_s: float = 10.0) -> list[dict[str, Any]]:
-    """Rows from the library (default: model/examples): two first figures per example, then its verified edit
-    turns, one row per language. `verify=False` skips rendering and keeps every candidate edit."""
+    """Rows from the library (default: model/examples): two first figures per example, then up to max_edits
+    verified edit turns, one row per language. `verify=False` skips rendering and keeps every candidate edit."""
     if examples is None:
         from model.examples import load_library
 
@@ -285,13 +346,16 @@ def library_rows(examples: Sequence[Any] | None = None, edits: bool = True, veri
     rows = [r for ex in examples for r in figure_rows(ex)]
     if not edits:
         return rows
-    pairs = [(ex, e) for ex in examples for e in edit_candidates(ex, max_edits)]
+    # Every candidate is verified, then the first max_edits that hold are kept: a failed one makes room.
+    pairs = [(ex, e) for ex in examples for e in edit_candidates(ex, None)]
     if verify:
         if render_many is None:
             from render import render_many
         pairs = verify_edits(pairs, render_many, timeout_s)
     seen: dict[str, int] = {}
     for ex, e in pairs:
+        if verify and seen.get(ex.id, 0) >= max_edits:
+            continue
         n = seen[ex.id] = seen.get(ex.id, 0) + 1
         for lang, text in (("en", e.en), ("ja", e.ja)):
             rows.append(_row(ex, "edit", text, [e.en, e.ja], e.code, code_before=ex.code,

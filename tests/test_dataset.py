@@ -371,6 +371,7 @@ _PIE_JA = """/* example
  "checks": [{"type": "text", "labels": ["はい", "いいえ"]}]}
 */
 const PARTS = [["はい", 70, "#4e79a7"], ["いいえ", 30, "#f28e2b"]];
+const TOP = 40;  // shadows p5's TOP: an added title must not depend on it
 
 function setup() {
   createCanvas(300, 300);
@@ -420,10 +421,13 @@ def test_library_rows_pair_each_example_with_both_languages_and_constant_edits()
     value, recolor = edit_candidates(bars)
     assert value.en == "Change the value of B to 4." and "const VALUES = [6, 4, 4];" in value.code
     assert recolor.en == "Make the blue parts red." and '"#d62728"' in recolor.code and "#1f77b4" not in recolor.code
-    (pie_edit,) = edit_candidates(pie)
+    pie_edit, pie_title = edit_candidates(pie)
     assert pie_edit.ja == "はいを赤にして。" and '["はい", 70, "#d62728"]' in pie_edit.code
-    edits = [r for r in rows if r["kind"] == "edit"]
-    assert len(edits) == 2 * 5 and all(r["code_before"] and r["code"] != r["code_before"] for r in edits)
+    assert pie_title.en == 'Add the title "図1" at the top.' and pie_title.ja == "上に「図1」というタイトルを付けて。"
+    assert "  drawTitle();\n}" in pie_title.code and 'text("図1", width / 2, 8);' in pie_title.code
+    assert [e.kind for e in edit_candidates(net, None)] == ["layers", "layers", "title"]  # the first two by default
+    edits = [r for r in rows if r["kind"] == "edit"]  # unverified: every candidate
+    assert len(edits) == 2 * 8 and all(r["code_before"] and r["code"] != r["code_before"] for r in edits)
     # an example and its edits stay in one split
     assert len({group_key(r) for r in rows if "-net-" in r["id"]}) == 1
     groups = split_rows(rows, test_fraction=0.5, seed=1)
@@ -445,8 +449,10 @@ def test_library_edits_are_kept_only_when_the_render_shows_the_change(tmp_path):
     net, bars, deaf, pie = _tiny_library(("net", _NET), ("bars", _BARS), ("deaf", _DEAF), ("pie-ja", _PIE_JA))
     rows = library_rows([net, bars, deaf, pie])
     kept = sorted({r["id"].rsplit("-", 1)[0] for r in rows if r["kind"] == "edit"})
-    assert kept == ["library-bars-edit1-value", "library-bars-edit2-recolor", "library-net-edit1-layers",
-                    "library-net-edit2-layers", "library-pie-ja-edit1-recolor"]  # nothing of the deaf copy
+    # The deaf copy's layer edits change nothing drawn: dropped, and its title edit takes their place.
+    assert kept == ["library-bars-edit1-value", "library-bars-edit2-recolor", "library-deaf-edit1-title",
+                    "library-net-edit1-layers", "library-net-edit2-layers", "library-pie-ja-edit1-recolor",
+                    "library-pie-ja-edit2-title"]
     assert sum(r["kind"] == "figure" for r in rows) == 8
 
     from dataset.__main__ import main
