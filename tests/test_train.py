@@ -87,6 +87,18 @@ def test_library_rows_join_the_training_split_and_long_programs_are_dropped(monk
         parse_args(flags + ["--library_rows", "false"])  # no data at all
 
 
+def test_the_card_says_the_rows_came_from_the_library(tmp_path):
+    from training.card import write_card
+
+    config = {"ModelArguments": {"lora_r": 8}, "DataArguments": {"dataset_path": "out/synth", "library_rows": True,
+                                                                  "max_code_lines": 70}}
+    write_card(tmp_path, base_id="tiny/qwen2", config=config, data={}, metrics={}, command="python train.py",
+               wall_s=1.0, machine="test")
+    card = (tmp_path / "README.md").read_text()
+    assert "Source: `out/synth` + `dataset.library.library_rows()" in card
+    assert "programs of at most 70 lines (splits" in card
+
+
 def test_flags_override_the_recipe_and_unknown_keys_are_errors(tmp_path):
     recipe = ROOT / "recipes/qwen2.5-coder-3b-qlora.yaml"
     m, d, t = parse_args(["--config", str(recipe), "--dataset_path", "x", "--lora_r", "8",

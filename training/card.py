@@ -76,7 +76,13 @@ def write_card(adapter_dir: str | Path, *, base_id: str, config: dict[str, Any],
     adapter_dir.mkdir(parents=True, exist_ok=True)
     m = config.get("ModelArguments", {})
     d = config.get("DataArguments", {})
-    source = d.get("dataset_path") or f"dataset.synth.make_rows({d.get('synth_rows')}, seed={d.get('synth_seed')})"
+    parts = [d["dataset_path"]] if d.get("dataset_path") else (
+        [f"dataset.synth.make_rows({d.get('synth_rows')}, seed={d.get('synth_seed')})"] if d.get("synth_rows") else [])
+    if d.get("library_rows"):
+        parts.append("dataset.library.library_rows() (worked examples: first figures and verified edit turns)")
+    source = " + ".join(f"`{part}`" for part in parts)
+    if d.get("max_code_lines"):
+        source += f", programs of at most {d['max_code_lines']} lines"
     front = {
         "base_model": base_id, "library_name": "peft", "license": "apache-2.0", "language": ["en", "ja"],
         "pipeline_tag": "text-generation",
@@ -105,7 +111,7 @@ print(gen.generate(Request(instruction="A 3-layer MLP with 4, 5 and 2 nodes"), n
 
 ## Data
 
-Source: `{source}` (splits `{d.get('train_split')}` / `{d.get('eval_split')}`), kinds:
+Source: {source} (splits `{d.get('train_split')}` / `{d.get('eval_split')}`), kinds:
 {', '.join(d.get('kinds') or []) or 'every kind the model can use'}; max_seq_length {d.get('max_seq_length')},
 rows over it: {d.get('overlong')}.
 
