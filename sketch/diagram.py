@@ -77,6 +77,7 @@ class DiagramConfig:
     head_spread_rel: float = 1.1  # ... or more than this × w and
     head_spread_gap: float = 0.6  # ... this × w more than the stroke's other end
     ring: float = 0.7             # a shape's ring reaches this × w (+ 2 px) either side of its centre line
+    notch: float = 0.025          # a hole that is no shape is tried again with notches this × L wide filled
 
 
 @dataclass
@@ -488,6 +489,7 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
     pairs = sorted(((d[a, t], a, t) for a in close for t in range(nn) if t != ends[a] and d[a, t] <= max_gap))
     bridges = np.zeros_like(mask)
     used: set[int] = set()
+    enclosed = ndimage.binary_fill_holes(mask) & ~mask
     for gap, a, t in pairs:
         ia = ends[a]
         if ia in used or (not g.is_junction[t] and t in used):
@@ -498,10 +500,12 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
                 continue      # separate strokes: only small gaps
         elif along < ratio * max(gap, 2 * w) or (gap > small_gap and along < 6.0 * gap):
             continue
-        used |= {ia, t}
         pa, pb = g.pos[ia], g.pos[t]
         rr, cc = draw_line(int(round(pa[1])), int(round(pa[0])), int(round(pb[1])), int(round(pb[0])))
         ok = (rr >= 0) & (rr < mask.shape[0]) & (cc >= 0) & (cc < mask.shape[1])
+        if gap > small_gap and enclosed[rr[ok], cc[ok]].mean() >= 0.5:
+            continue      # far across a closed outline's inside (an arrow ending in a box): no gap of an outline
+        used |= {ia, t}
         bridges[rr[ok], cc[ok]] = True
     # An end stopping just short of other ink straight ahead (a bar's side above the axis) is extended to it.
     reach = max(3 * w, 0.5 * small_gap)
@@ -572,6 +576,14 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
         hole = lab[y0:y1, x0:x1] == i + 1
         region = ndimage.binary_dilation(hole, iterations=r) & (hole | bridged[y0:y1, x0:x1])
         res = _classify_region(region, (x0, y0), junctions, w, cfg)
+        if res is None:
+            # An arrowhead poking through a box's edge leaves a notch whose sides turn sharply at a junction:
+            # the outline with small notches filled is the shape.
+            filled = _fill_notches(region, int(math.ceil(cfg.notch * L)) + 1)
+            if filled is not None:
+                res = _classify_region(filled, (x0, y0), junctions, w, cfg)
+                if res is not None:
+                    region = filled
         if res is None and axis_segs:
             res = _bar_on_axis(region, (x0, y0), axis_segs[0], w, cfg)
         if res is not None:
@@ -582,6 +594,16 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
             rejected.append((i + 1, region, (slice(y0, y1), slice(x0, x1))))
     shapes += _overlapping_circles(lab, rejected, bridged, junctions, w, r, cfg)
     return shapes
+
+
+def _fill_notches(region: np.ndarray, k: int, max_share: float = 0.06) -> np.ndarray | None:
+    """The region closed over k pixels, when that adds only a little (notches, not a different shape)."""
+    padded = np.pad(region, k + 1)
+    closed = ndimage.binary_closing(padded, structure=np.ones((3, 3), bool), iterations=k)[k + 1:-k - 1, k + 1:-k - 1]
+    added = int((closed & ~region).sum())
+    if added == 0 or added > max_share * region.sum():
+        return None
+    return closed
 
 
 def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: list[np.ndarray], w: float,
@@ -1063,6 +1085,17 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     lens = [_plen(q) for q in pieces]
     # Pieces running along a shape's outline are leftovers of its ring (an overshoot, a wobble off the fit).
     used = [_along_outline(q, prims[:n_shapes], 2 * w + 3, max(w + 1, 4.0)) for q in pieces]
+    # A short stroke leaving a shape's outline along its tangent is the pen running on past a corner or past
+    # the start of a circle (an overshoot), not a connector.
+    def joined(k: int) -> bool:
+        """True when a piece ends where a longer piece does (a barb and its shaft at one junction)."""
+        return any(m != k and lens[m] > lens[k] and min(math.dist(a, b) for a in (pieces[k][0], pieces[k][-1])
+                                                         for b in (pieces[m][0], pieces[m][-1])) <= 1.5
+                   for m in range(len(pieces)))
+    for k in range(len(pieces)):
+        if not used[k] and lens[k] <= cfg.tail * L and _overshoot(pieces[k], prims[:n_shapes], 2 * w + 3) \
+                and not joined(k):
+            used[k] = True
     # ... unless a short one leaves the end of a longer stroke that is not (a barb of a head on a shape's edge).
     for k in [k for k in range(len(pieces)) if used[k] and lens[k] <= cfg.head_zone * L + 2 * w]:
         if any(not used[m] and lens[m] > 2 * lens[k] and min(math.dist(a, b) for a in (pieces[k][0], pieces[k][-1])
@@ -1375,6 +1408,26 @@ def _along_outline(p: np.ndarray, shapes: list[Primitive], tol: float, min_chord
             chord = float(np.hypot(*(q[-1] - q[0])))
             span = float(np.hypot(*(o[int(dd[-1].argmin())] - o[int(dd[0].argmin())])))
             if chord < min_chord or span >= 0.75 * chord:
+                return True
+    return False
+
+
+def _overshoot(p: np.ndarray, shapes: list[Primitive], tol: float, max_deg: float = 25.0) -> bool:
+    """True when one end of a stroke lies on a shape's outline and the stroke leaves along the outline."""
+    if len(p) < 2:
+        return False
+    chord = p[-1] - p[0]
+    if float(np.hypot(*chord)) < 1.0:
+        return False
+    for s in shapes:
+        o = np.asarray(s.points, float)
+        if len(o) < 3:
+            continue
+        a_all, b_all = o, np.roll(o, -1, axis=0)
+        for q in (p[0], p[-1]):
+            d = _seg_dist(q[None], a_all, b_all)[:, 0]
+            k = int(d.argmin())      # the outline's edge nearest to this end, and its direction
+            if d[k] <= tol and min(_angle(chord, b_all[k] - a_all[k]), _angle(-chord, b_all[k] - a_all[k])) <= max_deg:
                 return True
     return False
 
