@@ -137,7 +137,9 @@ def _request(row: dict[str, Any], lang: str, gen: Any) -> Any:
         try:
             from sketch import analyze
 
-            sketch_text = analyze(img).describe()
+            # A sketch with no program before it is a figure drawn from scratch (a blank pad): its connected
+            # ink is taken apart as a diagram, as the app does for a pad or an attached image.
+            sketch_text = analyze(img, blank_pad=not row.get("code_before")).describe()
         except Exception as e:  # a text-only model still gets the prompt; say why the sketch was not described
             log.warning("sketch for %s not described (%s); the prompt goes alone", row.get("id"), e)
     if row.get("image") and getattr(gen, "is_vision", False):

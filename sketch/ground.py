@@ -182,4 +182,40 @@ def ground(groups: list[StrokeGroup], trace: Sequence[Any] | None, figure_size: 
         elif g.kind == "text_mark":
             g.matches["near"] = calls_near_box(calls, g.bbox, cfg.near_tol)
         g.matches = {k: v for k, v in g.matches.items() if v}
+    _ends_on_loops(groups)
+    for g in groups:
         g.lines = sorted({int(c.line) for v in g.matches.values() for c in v if c.line is not None})
+
+
+def _ends_on_loops(groups: list[StrokeGroup]) -> None:
+    """An arrow or line end touching a loop drawn in the same sketch (an arrow from a circled node to another)
+    points at what that loop marks, when the end points at nothing itself."""
+    loops = [g for g in groups if g.kind in ("circle", "rectangle", "selection") and len(g.points) >= 3
+             and ("enclosed" in g.matches or "within" in g.matches)]
+    if not loops:
+        return
+    for g in groups:
+        if g.kind not in ("arrow", "line"):
+            continue
+        for role, end in (("from", g.tail), ("to", g.head)):
+            if end is None or role in g.matches:
+                continue
+            tol = 2 * g.stroke_width + 4.0      # the loop's ring was cut away from the stroke when they were split
+            best = None
+            for lp in loops:
+                d = _dist_to_polygon(end, lp.points)
+                if d <= tol + lp.stroke_width / 2 and (best is None or d < best[0]):
+                    best = (d, lp)
+            if best is not None:
+                lm = best[1].matches
+                g.matches[role] = lm.get("enclosed") or lm["within"]
+
+
+def _dist_to_polygon(p: Point, poly: Sequence[Point]) -> float:
+    """Distance from a point to a closed polyline."""
+    pts = np.asarray(list(poly) + [poly[0]], float)
+    a, b = pts[:-1], pts[1:]
+    ab = b - a
+    q = np.asarray(p, float)
+    t = np.clip(((q - a) * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-9), 0, 1)
+    return float(np.hypot(*(a + t[:, None] * ab - q).T).min())

@@ -482,3 +482,30 @@ def test_pad_sketch_of_a_network_reaches_the_model_with_layers_and_connections()
     assert "5 circles in 2 columns (3 left, 2 right)" in req.sketch_text
     assert "each left circle is joined by a line to each right circle" in req.sketch_text
     assert req.sketch_text.count(" — part ") == 6
+
+
+def test_arrow_drawn_between_two_circled_nodes_is_taken_apart_and_grounded_through_the_circles(scene):
+    """Marks over a figure that touch each other (an arrow from one circled node to another) are read as three
+    marks, and the arrow's ends point at what the circles mark."""
+    bg, trace = scene
+    y0, y1 = 400 * (0.3 + 0.5 * 0.5 / 3), 400 * (0.3 + 0.5 * 1.5 / 4)   # a left node (line 14), a middle one (15)
+    a, b = (80 + 28, y0), (200 - 28, y1)
+    ang = math.atan2(b[1] - a[1], b[0] - a[0])
+    head = [(b[0] - 14 * math.cos(ang - 0.5), b[1] - 14 * math.sin(ang - 0.5)), b,
+            (b[0] - 14 * math.cos(ang + 0.5), b[1] - 14 * math.sin(ang + 0.5))]
+    paths = [ellipse_path(80, y0, 28, 28), ellipse_path(200, y1, 28, 28), [a, b], head]
+    an = analyze(editor_value(bg, stroke_layer(paths, SIZE, 4, (220, 30, 30))), figure_size=SIZE, trace=trace)
+    assert sorted(g.kind for g in an.groups) == ["arrow", "circle", "circle"]
+    arrow = next(g for g in an.groups if g.kind == "arrow")
+    assert arrow.lines == [14, 15]
+    assert "drew an arrow from the circle drawn at line 14" in an.describe()
+    assert "to the circle drawn at line 15" in an.describe()
+
+
+def test_benchmark_row_with_a_pad_sketch_is_read_as_a_diagram(tmp_path):
+    """A benchmark row holding a sketch and no program before it is a blank pad: the model is told the diagram."""
+    from eval.generate import _request
+    path = tmp_path / "pad.png"
+    Image.fromarray(_network_pad(3, 2)).save(path)
+    req = _request({"id": "pad", "prompt": "Draw this figure.", "image": str(path)}, "p5", None)
+    assert "5 circles in 2 columns (3 left, 2 right)" in req.sketch_text
