@@ -509,3 +509,16 @@ def test_benchmark_row_with_a_pad_sketch_is_read_as_a_diagram(tmp_path):
     Image.fromarray(_network_pad(3, 2)).save(path)
     req = _request({"id": "pad", "prompt": "Draw this figure.", "image": str(path)}, "p5", None)
     assert "5 circles in 2 columns (3 left, 2 right)" in req.sketch_text
+
+
+@pytest.mark.parametrize("family, seed", [("state_machine", 0), ("state_machine", 15), ("flowchart", 3),
+                                          ("flowchart", 10)])
+def test_hand_drawn_state_machines_and_flowcharts_are_read_exactly(family, seed):
+    """Sketches whose heads sit on a shape's edge or are cut off by its outline, with arrows both ways between two
+    states or an arrow ending inside a box, are read with every count, connection and the structure right."""
+    from sketch.evaluate import score_diagram
+    from sketch.synth import make_diagram
+    d = make_diagram(np.random.default_rng(seed), family)
+    sc = score_diagram(d, analyze(d.value, figure_size=(400, 400), blank_pad=True))
+    assert sc.counts_exact, sc.kind_exact
+    assert sc.fp == 0 and sc.fn == 0 and sc.structure_ok
