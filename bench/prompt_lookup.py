@@ -49,7 +49,7 @@ SETTINGS: list[tuple[str, dict[str, int]]] = [
 ]
 
 
-def measure(preset: str, sizes: list[int], rounds: int, threads: int | None) -> dict:
+def measure(preset: str, sizes: list[int], rounds: int, threads: int | None, reply: bool = True) -> dict:
     """Batch costs and the plain greedy reply of the edit turn on one llama.cpp model."""
     from bench.generation import EDIT_REQUEST
     from model import load
@@ -76,6 +76,11 @@ def measure(preset: str, sizes: list[int], rounds: int, threads: int | None) -> 
                 gen._truncate_cache(base)
                 log.warning("batch of %d: %.1f ms wall, %.1f ms CPU", k, wall[k][-1], cpu[k][-1])
         gen._forget_cache()
+        if not reply:
+            return {"model": preset, "threads": gen.n_threads, "prefill_s": prefill_s,
+                    "batch_ms": {str(k): float(np.median(v)) for k, v in wall.items()},
+                    "batch_cpu_ms": {str(k): float(np.median(v)) for k, v in cpu.items()},
+                    "batch_cpu_ms_all": {str(k): v for k, v in cpu.items()}}
         c0 = time.process_time()
         res = gen._run(prompt, max_new_tokens=2048, sampling=gen._sampling(0.0), stop_events=[], lookup=True)
         reply_cpu_ms = (time.process_time() - c0) * 1000
@@ -94,7 +99,11 @@ def predict(data: dict) -> list[dict]:
     """Replay every setting on the recorded reply; predicted decode time from the batch costs."""
     sizes = sorted(int(k) for k in data["batch_cpu_ms"])
     ms = [data["batch_cpu_ms"][str(k)] for k in sizes]
-    cost = lambda k: float(np.interp(k, sizes, ms))  # noqa: E731 (linear between the measured sizes)
+
+    def cost(k: int) -> float:
+        """Linear between the measured sizes; beyond the largest, its cost per token."""
+        return float(np.interp(k, sizes, ms)) if k <= sizes[-1] else ms[-1] * k / sizes[-1]
+
     plain = cost(1) * (len(data["reply"]) - 1)
     rows = []
     for label, settings in SETTINGS:
@@ -134,15 +143,19 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: the loader's)")
     p.add_argument("--json", type=Path, help="write the measurements (tokens included) here")
     p.add_argument("--from-json", type=Path, help="replay the settings on measurements written before")
+    p.add_argument("--costs-only", action="store_true", help="time the batches only (no reply, no replay)")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.from_json:
         data = json.loads(args.from_json.read_text())
     else:
         sizes = sorted({1, *(int(x) for x in args.sizes.split(",") if x.strip())})
-        data = measure(args.model, sizes, args.rounds, args.threads)
+        data = measure(args.model, sizes, args.rounds, args.threads, reply=not args.costs_only)
         if args.json:
             args.json.write_text(json.dumps(data))
+        if args.costs_only:
+            print(json.dumps(data, indent=1))
+            return
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     print(report(data, predict(data)))
 
