@@ -3,7 +3,8 @@
 The app (`app.handlers.Settings`, the model it loads), `python -m model generate` and `python -m eval
 generate|run` all read `DEFAULTS`; the presets' prompt settings (`model.presets.GenSettings`) take their worked
 examples, temperature and token limit from it too. Changing the default is a change to this table, and
-tests/test_model_defaults.py checks that every entry point follows it.
+tests/test_model_defaults.py checks that every entry point follows it. The values are the row of the ablation in
+docs/model_quality.md that meets the time limit (≤ 45 s median per first figure on 2 cores).
 """
 
 from __future__ import annotations
