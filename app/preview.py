@@ -141,8 +141,11 @@ window.addEventListener("message", function (e) {
   // A report of the document this line belongs to, not a late one of the document shown before it.
   if ((d.doc || "") !== (out.dataset.doc || "")) return;
   // The server's verdict stands: a render it marked as failed is never shown as fine.
-  if (d.kind === "ok" && (out.dataset.kind === "error" || (out.dataset.server && out.dataset.server !== "ok"))) return;
+  // An error this document reported stays; one of the document before it (the line patched in place) does not.
+  var sameDoc = (out.dataset.kindDoc || "") === (d.doc || "");
+  if (d.kind === "ok" && ((out.dataset.kind === "error" && sameDoc) || (out.dataset.server && out.dataset.server !== "ok"))) return;
   out.dataset.kind = d.kind;
+  out.dataset.kindDoc = d.doc || "";
   if (d.kind === "ok") { out.textContent = "\\u2713 p5.js canvas " + d.message; out.className = "preview-console ok"; }
   else { out.textContent = "\\u26a0 " + d.message + (d.line ? " (line " + d.line + ")" : "");
          out.className = "preview-console error"; }
