@@ -59,9 +59,18 @@ _CHATML = (
 )
 
 
+def _prefer_sleeping_threads() -> None:
+    """Ask OpenMP for sleeping threads unless the environment says otherwise; call before llama_cpp loads.
+
+    OpenMP reads its wait policy once, when llama.cpp's CPU library loads. Spinning threads stall each other when
+    another process holds a core; sleeping ones do not (docs/benchmarks.md, "Threads").
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def llama_cpp_available() -> bool:
     """True when llama-cpp-python can be imported."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the library loads: see _import_llama
+    _prefer_sleeping_threads()
     try:
         import llama_cpp  # noqa: F401
     except (ImportError, OSError):
@@ -71,9 +80,7 @@ def llama_cpp_available() -> bool:
 
 def _import_llama() -> Any:
     """The llama_cpp module, or a ModelError that says how to install it."""
-    # OpenMP reads its wait policy once, when llama.cpp's CPU library loads. Spinning threads stall each other
-    # when another process holds a core; sleeping ones do not (docs/benchmarks.md, "Threads").
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _prefer_sleeping_threads()
     try:
         import llama_cpp
     except (ImportError, OSError) as exc:
