@@ -120,7 +120,7 @@ def build_request(session: Session, instruction: str, sketch_text: str | None = 
     return Request(instruction=instruction, code=cur.code if cur else None, lang=session.settings.lang,
                    render_status=cur.status if cur else None, error=_error_text(cur) if cur and not cur.ok else None,
                    error_line=cur.line if cur else None, sketch_text=sketch_text, images=list(images),
-                   history=history, canvas=session.settings.canvas)
+                   history=history, canvas=session.settings.canvas, thread=session.sid)
 
 
 def _error_text(rev: Revision | Any) -> str:

@@ -23,7 +23,10 @@ latency (prefill + one token), prompt tokens/s, decode tokens/s (the time betwee
 --max-new-tokens greedy tokens) and peak RSS; for llama.cpp also the wall time of an edit turn (a 60-line
 program, "make the output node red", greedy, to the end of the reply) with and without prompt lookup. llama.cpp's
 prompt cache is emptied before every measurement so that each one prefills the whole prompt. The edit rows give
-prompt processing and decoding apart (as the backend measures them); --edits-only times nothing else.
+prompt processing and decoding apart (as the backend measures them); --edits-only times nothing else. The edit
+turn is timed twice more as the app runs it after the model wrote the program: the thread's exchange (a first
+request answered with that program) is put in the cache first (untimed), and the edit continues it, so only the
+instruction is prefilled (LlamaCppGenerator's continue_threads) — again with and without prompt lookup.
 """
 
 from __future__ import annotations
@@ -328,6 +331,12 @@ function draw() {
 }
 """
 EDIT_REQUEST = Request("make the output node red", code=EDIT_PROGRAM, render_status="ok")
+# The same edit as the app asks it after the model wrote the program (llama.cpp continues the thread's cached
+# exchange: FIRST_REQUEST answered with EDIT_PROGRAM, then the instruction alone).
+FIRST_REQUEST = Request("Draw a neural network with 3 inputs x1..x3, a hidden layer of 4 units and one output y, "
+                        "fully connected, with the layers labelled.", thread="bench-edit")
+CONTINUED_EDIT = Request("make the output node red", code=EDIT_PROGRAM, render_status="ok", thread="bench-edit")
+EDIT_COMMANDS = ("edit_plain", "edit_lookup", "edit_continued_plain", "edit_continued_lookup")
 _KINDS = {"fp32": ("transformers", {}), "int8": ("transformers", {"quantize": "int8"}), "llamacpp": ("llamacpp", {}),
           "llamacpp1": ("llamacpp", {"num_threads": 1}), "llamacpp2": ("llamacpp", {"num_threads": 2})}
 _MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
@@ -350,12 +359,16 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None, wa
     load_s = time.perf_counter() - t0
     fresh = getattr(gen, "_forget_cache", lambda: None)  # llama.cpp: empty the prompt cache
 
-    def timed(req: Request, mnt: int, **attrs) -> tuple[float, int]:
+    def timed(req: Request, mnt: int, continued: bool = False, **attrs) -> tuple[float, int]:
         saved = {k: getattr(gen, k) for k in attrs}
         for k, v in attrs.items():
             setattr(gen, k, v)
         try:
             fresh()
+            if continued:  # the cache holds the exchange that wrote the program, as after the app's first turn
+                from model.prompts import format_answer
+
+                gen.remember(FIRST_REQUEST, format_answer(EDIT_PROGRAM))
             t = time.perf_counter()
             cand = gen.generate(req, max_new_tokens=mnt, temperature=0.0)[0]
             return time.perf_counter() - t, cand.tokens
@@ -377,9 +390,11 @@ def _worker(preset: str, kind: str, max_new_tokens: int, threads: int | None, wa
             first_s, _ = timed(PROMPT, 1)
             total_s, tokens = timed(PROMPT, max_new_tokens)
             out = {"first_s": first_s, "total_s": total_s, "tokens": tokens}
-        elif cmd in ("edit_lookup", "edit_plain"):
+        elif cmd in EDIT_COMMANDS:
+            continued = cmd.startswith("edit_continued")
             c0 = time.process_time()  # one decode thread: CPU time hardly depends on other processes' load
-            total_s, tokens = timed(EDIT_REQUEST, 2048, prompt_lookup=cmd == "edit_lookup")
+            total_s, tokens = timed(CONTINUED_EDIT if continued else EDIT_REQUEST, 2048, continued=continued,
+                                    prompt_lookup=cmd.endswith("_lookup"))
             out = {"total_s": total_s, "cpu_s": time.process_time() - c0, "tokens": tokens,
                    **getattr(gen, "last_stats", {})}
         else:
@@ -425,7 +440,7 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
     plan = [(key, "speed") for key in workers] if speed else []
     # Edit turns are long (the whole program again): measured on llama.cpp at its default threads only.
     plan += [(key, c) for key in workers if key.endswith("/llamacpp") and key.split("/")[0] in edits
-             for c in ("edit_plain", "edit_lookup")]
+             for c in EDIT_COMMANDS]
     acc: dict[tuple[str, str], list[dict]] = {p: [] for p in plan}
     bar = tqdm(total=len(plan) * rounds, desc="measurements", unit="run")
     for r in range(rounds):
@@ -440,13 +455,13 @@ def run_backends(pairs: list[str], max_new_tokens: int, rounds: int, threads: in
         proc.stdin.flush()
     for key in workers:
         runs = acc.get((key, "speed"), [])
-        edit_runs = sum((acc.get((key, c), []) for c in ("edit_plain", "edit_lookup")), [])
+        edit_runs = sum((acc.get((key, c), []) for c in EDIT_COMMANDS), [])
         info[key]["rss_mb"] = max(x["rss_mb"] for x in runs + edit_runs) if runs + edit_runs else None
         if runs:
             first = statistics.mean(x["first_s"] for x in runs)
             dec = statistics.mean((x["tokens"] - 1) / (x["total_s"] - x["first_s"]) for x in runs)
             info[key].update(first_s=first, decode_tok_s=dec, prompt_tok_s=info[key]["prompt_tokens"] / first)
-        for c in ("edit_plain", "edit_lookup"):
+        for c in EDIT_COMMANDS:
             if acc.get((key, c)):
                 info[key][c] = {f: statistics.mean(x[f] for x in acc[(key, c)])
                                 for f in ("total_s", "cpu_s", "tokens", "drafted", "accepted", "prompt_ms",
@@ -486,6 +501,15 @@ def report_backends(info: dict[str, dict]) -> str:
                          f"{p['cpu_s']:.1f} s and {q['cpu_s']:.1f} s: {q['cpu_s'] / p['cpu_s']:.2f}); rounds "
                          f"{', '.join(f'{a:.1f}' for a in p['rounds_s'])} s without, "
                          f"{', '.join(f'{a:.1f}' for a in q['rounds_s'])} s with")
+        if r.get("edit_plain") and r.get("edit_continued_plain") and r.get("edit_continued_lookup"):
+            p, c, q = r["edit_plain"], r["edit_continued_plain"], r["edit_continued_lookup"]
+            notes.append(f"{key} edit turn continuing the thread (the program's exchange cached): "
+                         f"{c['total_s']:.1f} s without prompt lookup ({c['tokens']:.0f} tokens, {_split(c)}), "
+                         f"{q['total_s']:.1f} s with ({q['tokens']:.0f} tokens, {_split(q)}, {q['accepted']:.0f} of "
+                         f"{q['drafted']:.0f} drafted tokens accepted in {q.get('batches', 0):.0f} steps): ratio "
+                         f"{q['total_s'] / c['total_s']:.2f} (CPU {q['cpu_s'] / c['cpu_s']:.2f}); against the "
+                         f"restated edit turn without lookup: {q['total_s'] / p['total_s']:.2f} "
+                         f"(CPU {q['cpu_s'] / p['cpu_s']:.2f})")
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
 

@@ -36,7 +36,7 @@ from model.base import Generator
 from model.errors import ModelError
 from model.lookup import PromptLookup
 from model.presets import GenSettings
-from model.prompts import Request
+from model.prompts import Request, continuation_text
 from model.types import Candidate, StreamChunk
 
 __all__ = ["LLAMA_CPP_PIN", "LlamaCppGenerator", "Sampling", "default_threads", "llama_cpp_available",
@@ -241,6 +241,19 @@ class _Reply:
         return _Result(self.tokens, self.logprobs, finish, self.text, drafted, accepted)
 
 
+@dataclass
+class _Exchange:
+    """A thread's last call as the cache holds it: the messages sent and the model's reply to them."""
+
+    thread: str
+    lang: str
+    canvas: tuple[int, int]
+    messages: list[dict[str, Any]]
+    reply: str
+    code: str
+    finish: str
+
+
 def _ms_since(t0: float) -> float:
     return (time.perf_counter() - t0) * 1000.0
 
@@ -251,10 +264,14 @@ class LlamaCppGenerator(Generator):
     def __init__(self, model_path: str, *, name: str | None = None, settings: GenSettings | None = None,
                  n_ctx: int = 8192, n_threads: int | None = None, n_threads_batch: int | None = None,
                  seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 2,
-                 lookup_tokens: int = 4, lookup_max_tokens: int = 64, n_batch: int = 512) -> None:
+                 lookup_tokens: int = 4, lookup_max_tokens: int = 64, n_batch: int = 512,
+                 continue_threads: bool = True, continue_max_tokens: int = 4096) -> None:
         """prompt_lookup: draft revision turns from the prompt (model.lookup); lookup_ngram: tokens that must match
         before a draft is made; lookup_tokens: the first draft after a match; lookup_max_tokens: the longest draft
-        (drafts grow in between while they are accepted; at most n_batch - 1)."""
+        (drafts grow in between while they are accepted; at most n_batch - 1). continue_threads: a revision of the
+        code this model just wrote for the same `Request.thread` continues that exchange, whose keys and values
+        are still cached, instead of restating the code (whose prefill is most of an edit turn on a CPU), while
+        the conversation stays under continue_max_tokens."""
         llama_cpp = _import_llama()
         from llama_cpp import _internals as internals
 
@@ -305,6 +322,9 @@ class LlamaCppGenerator(Generator):
         self.lookup_ngram = int(lookup_ngram)
         self.lookup_tokens = int(lookup_tokens)
         self.lookup_max_tokens = int(lookup_max_tokens)
+        self.continue_threads = bool(continue_threads)
+        self.continue_max_tokens = int(continue_max_tokens)
+        self._last: _Exchange | None = None  # the exchange the cache holds, when it belongs to a thread
         try:
             PromptLookup([], first=self.lookup_tokens, longest=self.lookup_max_tokens, min_match=self.lookup_ngram)
         except ValueError as exc:
@@ -444,8 +464,58 @@ class LlamaCppGenerator(Generator):
         if request.images:
             log.debug("%s is a text model: %d image(s) ignored, the sketch text is used", self.name,
                       len(request.images))
-        return self._template.render(messages=self.messages(request), add_generation_prompt=True,
-                                     bos_token="", eos_token="")
+        return self._render(self.messages(request))
+
+    def _render(self, messages: list[dict[str, Any]]) -> str:
+        return self._template.render(messages=messages, add_generation_prompt=True, bos_token="", eos_token="")
+
+    # -- continuing a thread --
+    def _continued(self, request: Request) -> _Exchange | None:
+        """The cached exchange this request continues: same thread, and its code is the model's last answer."""
+        last = self._last
+        if (not self.continue_threads or last is None or not request.thread or last.thread != request.thread
+                or last.finish != "stop" or not request.code or request.images or request.lang != last.lang
+                or request.canvas != last.canvas or request.code.strip() != last.code.strip()):
+            return None
+        return last
+
+    def messages(self, request: Request) -> list[dict[str, Any]]:
+        """The base prompt, or for a revision of this thread's last answer: that exchange, the answer as the
+        assistant's turn, and a short user turn with the new instruction (the code is not restated)."""
+        last = self._continued(request)
+        if last is None:
+            return super().messages(request)
+        return last.messages + [{"role": "assistant", "content": last.reply},
+                                {"role": "user", "content": continuation_text(request)}]
+
+    def _prompt(self, request: Request, max_new_tokens: int) -> tuple[list[dict[str, Any]], list[int]]:
+        """Messages and prompt tokens for a request; a continued thread that has grown too long starts afresh."""
+        msgs = self.messages(request)
+        prompt = self.tokenize(self._render(msgs))
+        continued = len(msgs) > 2 and self._continued(request) is not None
+        if continued and (len(prompt) > self.continue_max_tokens or len(prompt) + max_new_tokens > self.n_ctx):
+            msgs = super().messages(request)
+            prompt = self.tokenize(self._render(msgs))
+        return msgs, prompt
+
+    def _remember(self, request: Request, messages: list[dict[str, Any]], reply: str, finish: str,
+                  code: str) -> None:
+        """Note the exchange the cache now holds when it belongs to a thread (the caller holds the lock)."""
+        self._last = (_Exchange(request.thread, request.lang, request.canvas, messages, reply, code, finish)
+                      if request.thread and finish in ("stop", "length") else None)
+
+    def remember(self, request: Request, reply: str) -> None:
+        """Take `reply` as the model's answer to `request` on its thread and bring the cache to that exchange, so
+        the next revision of the thread continues it (a reply obtained elsewhere, e.g. a benchmark's program)."""
+        self._validate(request)
+        msgs, _ = self._prompt(request, 0)
+        tokens = self.tokenize(self._render(msgs) + reply)
+        with self._lock:
+            self._check_prompt(tokens)
+            self._prefill(tokens)
+            code = self._candidate(reply, request.lang, logprob=None, tokens=0, finish_reason="stop",
+                                   adapter=self._active).code
+            self._remember(request, msgs, reply, "stop", code)
 
     # -- decoding core --
     def _forget_cache(self) -> None:
@@ -499,6 +569,7 @@ class LlamaCppGenerator(Generator):
                 break
             shared += 1
         shared = min(shared, len(prompt) - 1)  # the last prompt token runs again to give the first logits
+        self._last = None  # the cache moves on; a caller that keeps an exchange notes it again afterwards
         self._truncate_cache(shared)
         self._prefilled = len(prompt) - len(self._kv)
         self._decode(prompt[len(self._kv):], "last")
@@ -668,7 +739,7 @@ class LlamaCppGenerator(Generator):
                  temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
         self._validate(request, n)
         mnt, temp = self._limits(max_new_tokens, temperature)
-        prompt = self.tokenize(self.prompt_text(request))
+        msgs, prompt = self._prompt(request, mnt)
         sampling = self._sampling(temp)
         events = [stop_event] if stop_event else []
         cands: list[Candidate] = []
@@ -676,6 +747,7 @@ class LlamaCppGenerator(Generator):
             if temp <= 0 or n == 1:  # greedy decoding gives one answer
                 res = self._generate_one(prompt, request, mnt, sampling, events)
                 cands.append(self._to_candidate(res, request.lang))
+                self._remember(request, msgs, res.text, res.finish, cands[0].code)
             else:
                 stats: dict[str, Any] = {"prompt_tokens": len(prompt), "new_tokens": 0, "drafted": 0, "accepted": 0,
                                          "prefilled": 0, "batches": 0, "prompt_ms": 0.0, "decode_ms": 0.0}
@@ -706,7 +778,7 @@ class LlamaCppGenerator(Generator):
                stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:
         self._validate(request)
         mnt, temp = self._limits(max_new_tokens, temperature)
-        prompt = self.tokenize(self.prompt_text(request))
+        msgs, prompt = self._prompt(request, mnt)
         sampling = self._sampling(temp)
         abandoned = threading.Event()  # set when the consumer stops iterating early
         events = [abandoned] + ([stop_event] if stop_event else [])
@@ -717,7 +789,10 @@ class LlamaCppGenerator(Generator):
         def work() -> None:
             try:
                 with self._lock:
-                    result["out"] = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put)
+                    res = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put)
+                    result["out"] = res
+                    result["cand"] = cand = self._to_candidate(res, request.lang)
+                    self._remember(request, msgs, res.text, res.finish, cand.code)
             except BaseException as exc:  # re-raised in the consumer's thread
                 result["error"] = exc
             finally:
@@ -734,7 +809,7 @@ class LlamaCppGenerator(Generator):
             if "error" in result:
                 exc = result["error"]
                 raise exc if isinstance(exc, ModelError) else ModelError(f"Generation failed: {exc}") from exc
-            cand = self._to_candidate(result["out"], request.lang)
+            cand = result["cand"]
             yield StreamChunk(text=cand.text, done=True, candidate=cand)
         finally:
             abandoned.set()
@@ -744,11 +819,18 @@ class LlamaCppGenerator(Generator):
                             stop_event: threading.Event | None = None) -> Candidate:
         self._validate(request)
         mnt, temp = self._limits(max_new_tokens, None)
-        prompt = self.tokenize(self.prompt_text(request) + candidate.text)
+        last = self._last
+        if last is not None and request.thread and last.thread == request.thread and last.reply == candidate.text:
+            msgs = last.messages  # carry on under the prompt the candidate was written for (still cached)
+        else:
+            msgs, _ = self._prompt(request, mnt)
+        prompt = self.tokenize(self._render(msgs) + candidate.text)
         with self._lock:
             res = self._generate_one(prompt, request, mnt, self._sampling(temp),
                                      [stop_event] if stop_event else [])
-        return self._to_candidate(res, request.lang, prefix=candidate.text, prior=candidate)
+            cand = self._to_candidate(res, request.lang, prefix=candidate.text, prior=candidate)
+            self._remember(request, msgs, cand.text, res.finish, cand.code)
+        return cand
 
     def token_logprobs(self, prompt_text: str, continuation: list[int]) -> list[float]:
         """Teacher-forced log-probabilities of continuation tokens after a prompt (for tests and comparisons)."""
@@ -767,7 +849,8 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
                   **options: Any) -> LlamaCppGenerator:
     """Load a GGUF file into a llama.cpp generator with optional PEFT adapters.
 
-    options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, lookup_max_tokens, n_batch.
+    options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, lookup_max_tokens, n_batch,
+    continue_threads, continue_max_tokens.
     """
     from model.hf import _normalise_adapters
 
@@ -781,7 +864,7 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
             raise ModelError(f"{key}={value!r} is a transformers option; the llama.cpp backend runs GGUF files on "
                              "the CPU (use backend='transformers').")
     known = {"n_ctx", "n_threads_batch", "seed", "prompt_lookup", "lookup_ngram", "lookup_tokens",
-             "lookup_max_tokens", "n_batch"}
+             "lookup_max_tokens", "n_batch", "continue_threads", "continue_max_tokens"}
     unknown = set(options) - known
     if unknown:
         raise ModelError(f"Unknown llama.cpp option(s): {', '.join(sorted(unknown))}.")

@@ -61,6 +61,9 @@ class Request:
     images: list[Any] = field(default_factory=list)  # PIL images, numpy arrays, PNG bytes or paths
     history: list[Turn] = field(default_factory=list)
     canvas: tuple[int, int] = (400, 400)
+    # The conversation this request belongs to (the app's session id): a backend that keeps its cache between
+    # calls may continue this thread's last exchange instead of restating the current code (never another's).
+    thread: str | None = None
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -209,6 +212,20 @@ def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], 
     return "\n\n".join(parts)
 
 
+def continuation_text(req: Request) -> str:
+    """The user message that follows the model's own last answer (the current code): its status, sketch notes
+    and the instruction, without restating the code or the earlier requests the conversation already holds."""
+    parts: list[str] = []
+    status = _status_text(req)
+    if status:
+        parts.append(status)
+    if req.sketch_text:
+        parts.append(f"The user drew on the figure:\n{req.sketch_text.strip()}")
+    w, h = req.canvas
+    parts.append(f"Canvas: {w}x{h}. Revise the code for this request:\n{req.instruction.strip()}")
+    return "\n\n".join(parts)
+
+
 def example_turns(examples: Sequence[Any], japanese: bool = False) -> list[tuple[str, str]]:
     """(user text, assistant reply) pairs for worked examples: objects with `code`, `caption_en`, `caption_ja`.
 
@@ -280,7 +297,7 @@ def mismatch_request(code: str, reasons: list[str], lang: str = "p5", request: R
     return Request(
         instruction=lead + mismatch_text(reasons, japanese=ja),
         code=code, lang=lang, render_status="ok", sketch_text=base.sketch_text, images=list(base.images),
-        history=list(base.history), canvas=base.canvas,
+        history=list(base.history), canvas=base.canvas, thread=base.thread,
     )
 
 
@@ -292,4 +309,5 @@ def repair_request(code: str, error: str | None, line: int | None = None, lang: 
         instruction=repair_instruction(error, line, japanese=is_japanese(base.instruction)),
         code=code, lang=lang, render_status="error", error=error, error_line=line,
         sketch_text=None, images=list(base.images), history=list(base.history), canvas=base.canvas,
+        thread=base.thread,
     )

@@ -371,6 +371,17 @@ def test_broken_revision_does_not_carry_into_an_unrelated_request():
     assert len(s.tree) == 3 and s.tree.get(1).code == BROKEN  # the broken revision stays in the history
 
 
+def test_every_request_of_a_session_and_its_repairs_name_the_session_as_their_thread():
+    engine, gen = _engine()
+    s, other = h.Session(), h.Session()
+    _say(engine, s, "draw something broken")  # repaired: the repair request belongs to the session too
+    _say(engine, s, "make the boxes red")
+    _say(engine, other, "draw something broken")
+    threads = [r.thread for r in gen.requests]
+    assert len(threads) > 3 and set(threads) == {s.sid, other.sid}
+    assert threads[-1] == other.sid  # a backend that keeps its cache continues only the same session's exchange
+
+
 @pytest.mark.parametrize("text, earlier, new", [
     ("Draw a flowchart with three boxes", ["Draw a 3-layer MLP"], True),
     ("Plot y = sin(x) from 0 to 2π", ["Draw a 3-layer MLP"], True),

@@ -1290,6 +1290,88 @@ def test_llamacpp_reports_prompt_and_decoding_time(tiny_gguf):
     assert t["prompt_ms"] == g.last_stats["prompt_ms"] and t["decode_ms"] == g.last_stats["decode_ms"]
 
 
+THREAD_PROGRAM = "function setup() {\n  createCanvas(400, 400);\n  noLoop();\n}\n\nfunction draw() {\n" + "".join(
+    f"  circle({40 * i}, 200, 30);\n" for i in range(1, 9)) + "}"
+
+
+def test_a_revision_of_the_threads_last_answer_continues_the_cached_exchange(tiny_gguf):
+    from model.base import Generator
+    from model.prompts import format_answer
+
+    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1)
+    first = Request("draw eight circles in a row", thread="session-a")
+    reply = format_answer(THREAD_PROGRAM)
+    g.remember(first, reply)
+    edit = Request("make the circles red", code=THREAD_PROGRAM, render_status="ok", thread="session-a")
+    msgs = g.messages(edit)
+    # The first exchange, the program as the model's own answer, then the instruction without the code again.
+    assert msgs[:-2] == Generator.messages(g, first)
+    assert msgs[-2] == {"role": "assistant", "content": reply}
+    assert "make the circles red" in msgs[-1]["content"] and "circle(40" not in msgs[-1]["content"]
+    g.generate(edit, max_new_tokens=4, temperature=0)
+    stats = g.last_stats
+    exchange = len(g.tokenize(g._render(Generator.messages(g, first)) + reply))
+    # Only the new turn is computed: the keys and values of the whole first exchange, program included, were cached.
+    assert 0 < stats["prefilled"] == stats["prompt_tokens"] - exchange
+    assert exchange > len(g.tokenize(THREAD_PROGRAM, special=False)) > stats["prefilled"]
+
+
+def test_only_the_same_thread_and_the_same_code_continue(tiny_gguf):
+    from model.base import Generator
+
+    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1)
+    g.remember(Request("draw eight circles in a row", thread="session-a"), f"```javascript\n{THREAD_PROGRAM}\n```")
+    same = dict(instruction="make the circles red", render_status="ok")
+    restated = [Request(code=THREAD_PROGRAM, thread="session-b", **same),  # another user's session
+                Request(code=THREAD_PROGRAM, **same),  # no thread
+                Request(code=THREAD_PROGRAM.replace("30)", "20)"), thread="session-a", **same)]  # edited by hand
+    for req in restated:
+        msgs = g.messages(req)
+        assert msgs == Generator.messages(g, req) and "Current code" in msgs[-1]["content"]
+        assert "eight circles" not in str(msgs)  # nothing of the other exchange travels
+    off = load(str(tiny_gguf), backend="llamacpp", num_threads=1, continue_threads=False)
+    off.remember(Request("draw eight circles in a row", thread="s"), f"```javascript\n{THREAD_PROGRAM}\n```")
+    req = Request(code=THREAD_PROGRAM, thread="s", **same)
+    assert off.messages(req) == Generator.messages(off, req)
+
+
+def test_a_cut_answer_is_carried_on_under_its_own_prompt_and_a_long_thread_restarts(tiny_gguf, monkeypatch):
+    from model.base import Generator
+
+    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1)
+    first = Request("draw a circle", thread="t")
+    cut = g.generate(first, max_new_tokens=5, temperature=0)[0]
+    assert cut.finish_reason == "length"
+    seen = {"n": 0}
+    real_eog = g._is_eog
+
+    def stop_after_four(token: int) -> bool:
+        seen["n"] += 1
+        return real_eog(token) or seen["n"] >= 4
+
+    monkeypatch.setattr(g, "_is_eog", stop_after_four)
+    done = g.continue_generation(first, cut, max_new_tokens=20)
+    assert done.finish_reason == "stop" and done.text.startswith(cut.text)
+    assert g.last_stats["prefilled"] <= 2  # the cut answer's prompt and tokens were still cached
+    assert g._last.messages == Generator.messages(g, first) and g._last.reply == done.text
+    # a conversation longer than continue_max_tokens restates the code instead of continuing
+    g.remember(first, f"```javascript\n{THREAD_PROGRAM}\n```")
+    follow = Request("make it red", code=THREAD_PROGRAM, render_status="ok", thread="t")
+    assert g.messages(follow)[-2]["role"] == "assistant"
+    g.continue_max_tokens = 20
+    seen["n"] = 0
+    g.generate(follow, max_new_tokens=8, temperature=0)
+    assert g.last_stats["prompt_tokens"] == len(g.tokenize(g._render(Generator.messages(g, follow))))
+
+
+def test_repairs_keep_the_thread():
+    from model.prompts import mismatch_request, repair_request
+
+    req = Request("draw a 4-5-1 network", thread="session-a")
+    assert repair_request("bad()", "bad is not defined", 1, request=req).thread == "session-a"
+    assert mismatch_request("circle(1, 1, 1);", ["want 5 circles"], request=req).thread == "session-a"
+
+
 def test_load_picks_the_backend(tiny, tiny_gguf, monkeypatch, tmp_path):
     import model.llamacpp
     import model.loader
