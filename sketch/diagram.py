@@ -854,8 +854,14 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
 
 def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, float],
           cfg: DiagramConfig, dist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-    """A horizontal and a vertical long straight stroke that meet (or cross): the x and y axes."""
+    """A horizontal and a vertical long straight stroke that meet (or cross): the x and y axes.
+
+    Curves crossing an axis cut its traced stroke into pieces (tracing may turn onto a curve at a crossing), so
+    any straight piece of a fifth of the ink's width or height is followed along the ink in both directions first
+    and judged by how far the ink goes.
+    """
     W, H = box[2] - box[0], box[3] - box[1]
+    seed = 0.2 if dist is not None else cfg.axis_len
     hs, vs = [], []
     for p in strokes:
         for q in _split_sharp(p, max(2.0, 1.5 * w), 60.0):
@@ -870,10 +876,17 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
             if dev > cfg.line_dev:
                 continue
             ang = math.degrees(math.atan2(abs(d[1]), abs(d[0])))
-            if ang <= cfg.axis_tilt_deg and length >= cfg.axis_len * W:
-                hs.append((length, a, b))
-            elif ang >= 90 - cfg.axis_tilt_deg and length >= cfg.axis_len * H:
-                vs.append((length, a, b))
+            horizontal = ang <= cfg.axis_tilt_deg
+            if not (horizontal or ang >= 90 - cfg.axis_tilt_deg):
+                continue
+            span = W if horizontal else H
+            if length < seed * span:
+                continue
+            if dist is not None:
+                a, b = _extend(a, b, dist, w), _extend(b, a, dist, w)
+                length = float(np.hypot(*(b - a)))
+            if length >= cfg.axis_len * span:
+                (hs if horizontal else vs).append((length, a, b))
     best = None
     for lh, ha, hb in hs:
         for lv, va, vb in vs:
@@ -895,30 +908,43 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
     if best is None:
         return None
     (ha, hb), (va, vb) = best[1], best[2]
-    if dist is not None:
-        # Crossing curves break an axis into pieces; the axis is as long as the ink goes on along it.
-        ha, hb = _extend(ha, hb, dist, w), _extend(hb, ha, dist, w)
-        va, vb = _extend(va, vb, dist, w), _extend(vb, va, dist, w)
     return np.array([ha, hb]), np.array([va, vb])
 
 
 def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndarray:
-    """Move a away from b for as long as ink continues along the line (gaps up to 2 w are bridged)."""
+    """Move a away from b for as long as ink continues along the line (gaps up to 2 w are bridged).
+
+    A hand-drawn axis wobbles off its chord: the walk follows the ink sideways by up to a quarter pixel a step
+    (about 14°), within a few widths of the line.
+    """
     d = a - b
     n = float(np.hypot(*d))
     if n < 1e-9:
         return a
     u = d / n
+    nrm = np.array([-u[1], u[0]])
     H, W = dist.shape
-    best, miss, t = a, 0.0, 0.0
+    on = 0.5 * w + 1.5
+    max_lat = 2 * w + 3 + 0.03 * n
+    best, miss, t, lat = a, 0.0, 0.0, 0.0
     while miss <= 2 * w + 1:
         t += 1.0
-        x, y = a + u * t
-        xi, yi = int(round(x)), int(round(y))
-        if not (0 <= xi < W and 0 <= yi < H):
+        found = None
+        for dl in (0.0, -0.25, 0.25):
+            if abs(lat + dl) > max_lat:
+                continue
+            x, y = a + u * t + nrm * (lat + dl)
+            xi, yi = int(round(x)), int(round(y))
+            if not (0 <= xi < W and 0 <= yi < H):
+                continue
+            if dist[yi, xi] <= on and (found is None or dist[yi, xi] < found[0]):
+                found = (float(dist[yi, xi]), dl)
+        x, y = a + u * t + nrm * lat
+        if not (0 <= int(round(x)) < W and 0 <= int(round(y)) < H):
             break
-        if dist[yi, xi] <= 0.5 * w + 1.5:
-            best, miss = a + u * t, 0.0
+        if found is not None:
+            lat += found[1]
+            best, miss = a + u * t + nrm * lat, 0.0
         else:
             miss += 1.0
     return best
@@ -998,8 +1024,17 @@ def _head_spread(pieces: list[np.ndarray], m: int, side: int, others: list[int],
 
 
 def _axes_on_shapes(axis_segs: list[tuple[np.ndarray, np.ndarray]], shapes: list[Primitive], w: float) -> bool:
-    """True when the 'axes' are sides of shapes (two boxes' edges, a box and a connector), not axes."""
+    """True when the 'axes' are sides of shapes (two boxes' edges, a box and a connector), or a path from shape
+    to shape (a feedback arrow routed below a row of boxes), not axes."""
     outs = [np.asarray(s.points, float) for s in shapes]
+    # Axes end in the open: an end running into a shape (the ink's way on from the end is inside it) belongs to
+    # a connector. (A bar standing next to the x axis's end is beside the way on, not on it.)
+    for a, b in axis_segs:
+        for q, o in ((a, b), (b, a)):
+            u = (q - o) / max(float(np.hypot(*(q - o))), 1e-9)
+            ahead = q + u * (2 * w + 4)
+            if any(_dist_to_outline((float(ahead[0]), float(ahead[1])), s) < 0 for s in shapes):
+                return True
     fr = []
     for a, b in axis_segs:
         pts = a + np.linspace(0, 1, 12)[:, None] * (b - a)
@@ -1019,6 +1054,19 @@ def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
     return float(np.hypot(*(a + t * (b - a) - q)))
+
+
+def _ring(region: np.ndarray, grow: int) -> np.ndarray:
+    """A shape's drawn outline: its centre-line region's border, grown to either side."""
+    return ndimage.binary_dilation(region, iterations=grow) & ~ndimage.binary_erosion(region, iterations=grow)
+
+
+def _shape_primitive(kind: str, outline: np.ndarray, w: float) -> Primitive:
+    """A circle or box primitive from its outline."""
+    x0, y0 = outline.min(axis=0)
+    x1, y1 = outline.max(axis=0)
+    pts = _douglas_peucker(outline, max(1.0, 0.5 * w))
+    return Primitive(kind, (float(x0), float(y0), float(x1), float(y1)), [tuple(q) for q in pts])
 
 
 def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side: float = 0.0) -> Diagram:
@@ -1054,15 +1102,19 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     rest = body.copy()
     grow = int(math.ceil(cfg.ring * w)) + 2
     for kind, region, outline in shapes:
-        ring = ndimage.binary_dilation(region, iterations=grow) & ~ndimage.binary_erosion(region, iterations=grow)
-        rest &= ~ring
-        x0, y0 = outline.min(axis=0)
-        x1, y1 = outline.max(axis=0)
-        pts = _douglas_peucker(outline, max(1.0, 0.5 * w))
-        prims.append(Primitive(kind, (float(x0), float(y0), float(x1), float(y1)), [tuple(q) for q in pts]))
+        rest &= ~_ring(region, grow)
+        prims.append(_shape_primitive(kind, outline, w))
     n_shapes = len(prims)
     if axes is not None and shapes and _axes_on_shapes(axis_segs, prims, w):
+        # No axes after all: the shapes are found again without the rules for bars standing on an axis.
         axes, axis_segs = None, []
+        shapes = _find_shapes(body, g, w, L, axis_segs, cfg)
+        rest = body.copy()
+        prims = []
+        for kind, region, outline in shapes:
+            rest &= ~_ring(region, grow)
+            prims.append(_shape_primitive(kind, outline, w))
+        n_shapes = len(prims)
     if axes is not None:
         # The axes out too: curves crossing them are cut there and rejoined straight across below, instead of
         # being traced around the crossing onto the axis.
