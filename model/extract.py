@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from model.js_fixes import let_reassigned_consts
+
 __all__ = ["Extraction", "extract_code", "js_is_unbalanced"]
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*$", re.MULTILINE)
@@ -179,7 +181,11 @@ def _pick_svg(candidates: list[tuple[str, bool]]) -> tuple[str, bool] | None:
 
 
 def extract_code(text: str, lang: str = "p5") -> Extraction:
-    """Extract the program for `lang` ("p5" | "svg") from a reply; code is "" when none is found."""
+    """Extract the program for `lang` ("p5" | "svg") from a reply; code is "" when none is found.
+
+    A p5.js program's `const` declarations that it assigns to later become `let` (model.js_fixes): the same
+    program without its certain "Assignment to constant variable" crash.
+    """
     if lang not in ("p5", "svg"):
         raise ValueError(f"lang must be 'p5' or 'svg', not {lang!r}")
     text = text or ""
@@ -212,15 +218,15 @@ def extract_code(text: str, lang: str = "p5") -> Extraction:
 
     if candidates:
         code, cut = _pick_js(candidates)
-        return Extraction(code.strip("\n"), truncated=cut, blocks=all_bodies)
+        return Extraction(let_reassigned_consts(code.strip("\n"))[0], truncated=cut, blocks=all_bodies)
     if blocks and not blocks[-1].closed and not blocks[-1].body.strip():
         return Extraction("", truncated=True, blocks=all_bodies)
     # No usable fence: a bare HTML page or bare code with prose around it.
     if _looks_like_html(text):
         inner = _from_html(text, lang)
         if inner:
-            return Extraction(inner[0].strip("\n"), truncated=inner[1], blocks=[inner[0]])
+            return Extraction(let_reassigned_consts(inner[0].strip("\n"))[0], truncated=inner[1], blocks=[inner[0]])
     code = _bare_js(text)
     if not code:
         return Extraction("", truncated=False, blocks=all_bodies)
-    return Extraction(code, truncated=js_is_unbalanced(code), blocks=all_bodies or [code])
+    return Extraction(let_reassigned_consts(code)[0], truncated=js_is_unbalanced(code), blocks=all_bodies or [code])

@@ -175,6 +175,43 @@ def test_extract_code_reports_every_block_and_empty_replies():
         extract_code("x", "tikz")
 
 
+REASSIGNS_A_CONST = """const W = 400, H = 300;
+const y = 40;  // y = 0 in a comment is no assignment
+const label = "y = 1";
+const box = {y: 2};
+
+function setup() {
+  createCanvas(W, H);
+  noLoop();
+}
+
+function draw() {
+  box.y = 5;
+  if (y == 40 && y >= 0) text(label, 10, y);
+  for (let i = 0; i < 3; i++) {
+    rect(20, y, 60, 20);
+    y += 30;
+  }
+}"""
+
+
+def test_a_program_that_assigns_to_a_const_gets_let_and_nothing_else_changes():
+    from model.js_fixes import let_reassigned_consts
+
+    fixed, names = let_reassigned_consts(REASSIGNS_A_CONST)
+    assert names == ["y"]
+    assert fixed == REASSIGNS_A_CONST.replace("const y = 40", "let y = 40")
+    # what the model wrote comes out fixed, the same program otherwise
+    assert extract_code(f"```javascript\n{REASSIGNS_A_CONST}\n```", "p5").code == fixed
+    for clean in ["const a = 1;\nfunction f(a) { let b = a; b++; }",  # a parameter shadows, b is a let
+                  "const p = {x: 1};\np.x = 2;\np.x++;",  # properties, not the binding
+                  "const s = 'a = 2';\n// s = 3\nif (s === 'x') {}",  # strings, comments, comparisons
+                  "const f = (x) => x + 1;\nconst g = x => x;"]:  # arrows are not assignments
+        assert let_reassigned_consts(clean) == (clean, [])
+    counted = "const n = 0;\nfunction step() { n++; --n; }\nconst k = 1;\nk **= 2;"
+    assert let_reassigned_consts(counted)[1] == ["n", "k"]
+
+
 # ----------------------------------------------------------------------------- tiny transformers models
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
