@@ -554,8 +554,13 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
             if j >= 0 and g.is_junction[j]:
                 branches[j] = branches.get(j, 0) + (2 if e[0] == e[1] else 1)
     junctions = [g.pos[i] for i, j in enumerate(g.is_junction) if j and branches.get(i, 0) >= 3]
-    # A junction on an axis is where a bar meets it: a bar's corner there is a real corner.
+    # Crossings: four real strokes meet.
+    crossings = [g.pos[i] for i, j in enumerate(g.is_junction) if j and branches.get(i, 0) >= 4]
+    # A junction on an axis is where a bar meets it: a bar's corner there is a real corner. A curve crossing
+    # the axis (four strokes meeting) makes a cell's corner there, as anywhere else.
     def off_axis(q: np.ndarray) -> bool:
+        if any(q is c for c in crossings):
+            return True
         for a, b in axis_segs:
             t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
             if np.hypot(*(a + t * (b - a) - q)) <= 2 * w + 3:
@@ -585,7 +590,7 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
                 if res is not None:
                     region = filled
         if res is None and axis_segs:
-            res = _bar_on_axis(region, (x0, y0), axis_segs[0], w, cfg)
+            res = _bar_on_axis(region, (x0, y0), axis_segs[0], crossings, w, cfg)
         if res is not None:
             full = np.zeros_like(ink)
             full[y0:y1, x0:x1] = region
@@ -628,12 +633,18 @@ def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: lis
     return kind, out
 
 
-def _bar_on_axis(region: np.ndarray, origin: tuple[int, int], x_axis: tuple[np.ndarray, np.ndarray], w: float,
-                 cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
-    """A tall box standing on the x axis, its sides wobbly next to its narrow width: still a bar."""
+def _bar_on_axis(region: np.ndarray, origin: tuple[int, int], x_axis: tuple[np.ndarray, np.ndarray],
+                 crossings: list[np.ndarray], w: float, cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
+    """A tall box standing on the x axis, its sides wobbly next to its narrow width: still a bar.
+
+    A bar's outline crosses no stroke above the axis; a cell whose outline does (a curve crossing the y axis)
+    is left between strokes.
+    """
     kind, out, f = _shape_of(region, cfg)
     out = out + np.array(origin, float)
     axis_y = (x_axis[0][1] + x_axis[1][1]) / 2
+    if any(q[1] < axis_y - 2 * w - 3 and float(np.hypot(*(out - q).T).min()) <= w + 4 for q in crossings):
+        return None
     bottom = float(out[:, 1].max())
     if abs(bottom - axis_y) > 2 * w + 3 or f["rect"] < cfg.bar_fill or f["sol"] < cfg.bar_convex:
         return None
@@ -852,6 +863,65 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
     return strokes
 
 
+def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float, far: float,
+                 max_bend: float = 60.0, far_bend: float = 30.0) -> list[np.ndarray]:
+    """Join pieces of curves end to end where one continues the other (least bend first); drop copies.
+
+    Ends at one spot (a crossing) need only continue each other within max_bend; ends further apart also need
+    ink along the gap and the gap to continue both ends; up to `far` apart (a curve crossing an axis at a
+    shallow angle loses a long stretch with the axis) within far_bend.
+    """
+    chains = [p for p in pieces if len(p) >= 2]
+    dl = max(3 * w + 3, 6.0)
+    while True:
+        best = None
+        ends = [(i, side, p[0] if side == 0 else p[-1], -_direction(p if side == 0 else p[::-1], dl))
+                for i, p in enumerate(chains) for side in (0, 1)]      # outward direction at each end
+        for x in range(len(ends)):
+            i, si, pa, ua = ends[x]
+            for y in range(x + 1, len(ends)):
+                j, sj, pb, ub = ends[y]
+                if i == j:
+                    continue
+                d = float(np.hypot(*(pb - pa)))
+                if d > far:
+                    continue
+                bend = _angle(ua, -ub)
+                if d >= 2 * w + 2:
+                    g = (pb - pa) / d
+                    bend = max(bend, _angle(ua, g), _angle(-ub, g))
+                    if d > gap and bend > far_bend:
+                        continue
+                    if bend <= max_bend:
+                        n = max(int(d), 2)
+                        xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
+                        ys = np.linspace(pa[1], pb[1], n).round().astype(int).clip(0, ink.shape[0] - 1)
+                        if ink[ys, xs].mean() < 0.85:
+                            continue
+                if bend <= max_bend and (best is None or bend < best[0]):
+                    best = (bend, i, si, j, sj)
+        if best is None:
+            break
+        _, i, si, j, sj = best
+        a = chains[i] if si == 1 else chains[i][::-1]
+        b = chains[j] if sj == 0 else chains[j][::-1]
+        chains = [p for k, p in enumerate(chains) if k not in (i, j)] + [np.vstack([a, b])]
+    # Two curves touching along a stretch are traced with that stretch twice: a piece lying along longer
+    # chains is a copy.
+    chains.sort(key=lambda p: -_plen(p))
+    kept: list[np.ndarray] = []
+    for p in chains:
+        q = p[:: max(1, len(p) // 24)]
+        if kept:
+            near = np.zeros(len(q), bool)
+            for o in kept:
+                near |= _seg_dist(q, o[:-1], o[1:]).min(axis=0) <= 1.5 * w + 2
+            if near.mean() >= 0.8:
+                continue
+        kept.append(p)
+    return kept
+
+
 def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, float],
           cfg: DiagramConfig, dist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """A horizontal and a vertical long straight stroke that meet (or cross): the x and y axes.
@@ -885,8 +955,10 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
             if dist is not None:
                 a, b = _extend(a, b, dist, w), _extend(b, a, dist, w)
                 length = float(np.hypot(*(b - a)))
-            if length >= cfg.axis_len * span:
-                (hs if horizontal else vs).append((length, a, b))
+            (hs if horizontal else vs).append((length, a, b))
+    # Pieces of one axis followed from both sides of a crossing overlap: one axis.
+    hs = [c for c in _merge_collinear(hs, 0, 2 * w + 3) if c[0] >= cfg.axis_len * W]
+    vs = [c for c in _merge_collinear(vs, 1, 2 * w + 3) if c[0] >= cfg.axis_len * H]
     best = None
     for lh, ha, hb in hs:
         for lv, va, vb in vs:
@@ -900,7 +972,7 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
             top_y, bottom_y = min(va[1], vb[1]), max(va[1], vb[1])
             x_frac = (x_at - left_x) / max(right_x - left_x, 1.0)
             y_frac = (bottom_y - y_at) / max(bottom_y - top_y, 1.0)
-            if x_frac > 0.6 or y_frac > 0.6:
+            if x_frac > 0.7 or y_frac > 0.7:
                 continue
             if ext_h <= 0.08 * lh + 3 * w and ext_v <= 0.08 * lv + 3 * w:
                 if best is None or lh + lv > best[0]:
@@ -911,11 +983,43 @@ def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, f
     return np.array([ha, hb]), np.array([va, vb])
 
 
+def _merge_collinear(segs: list[tuple[float, np.ndarray, np.ndarray]], k: int,
+                     tol: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Join axis-parallel segments (along coordinate k) that overlap and lie on one line (within tol)."""
+    segs = [(l, a, b) if a[k] <= b[k] else (l, b, a) for l, a, b in segs]
+    changed = True
+    while changed:
+        changed = False
+        for x in range(len(segs)):
+            for y in range(x + 1, len(segs)):
+                _, a1, b1 = segs[x]
+                _, a2, b2 = segs[y]
+                lo, hi = max(a1[k], a2[k]), min(b1[k], b2[k])
+                if hi < lo - tol:
+                    continue
+                mid = (lo + hi) / 2
+
+                def at(a: np.ndarray, b: np.ndarray) -> float:
+                    t = (mid - a[k]) / max(b[k] - a[k], 1e-9)
+                    return float(a[1 - k] + t * (b[1 - k] - a[1 - k]))
+                if abs(at(a1, b1) - at(a2, b2)) > tol:
+                    continue
+                a = a1 if a1[k] <= a2[k] else a2
+                b = b1 if b1[k] >= b2[k] else b2
+                segs[x] = (float(np.hypot(*(b - a))), a, b)
+                del segs[y]
+                changed = True
+                break
+            if changed:
+                break
+    return segs
+
+
 def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndarray:
     """Move a away from b for as long as ink continues along the line (gaps up to 2 w are bridged).
 
     A hand-drawn axis wobbles off its chord: the walk follows the ink sideways by up to a quarter pixel a step
-    (about 14°), within a few widths of the line.
+    (about 14°), up to a few widths and 5 % of its length off the line.
     """
     d = a - b
     n = float(np.hypot(*d))
@@ -925,13 +1029,12 @@ def _extend(a: np.ndarray, b: np.ndarray, dist: np.ndarray, w: float) -> np.ndar
     nrm = np.array([-u[1], u[0]])
     H, W = dist.shape
     on = 0.5 * w + 1.5
-    max_lat = 2 * w + 3 + 0.03 * n
     best, miss, t, lat = a, 0.0, 0.0, 0.0
     while miss <= 2 * w + 1:
         t += 1.0
         found = None
         for dl in (0.0, -0.25, 0.25):
-            if abs(lat + dl) > max_lat:
+            if abs(lat + dl) > 2 * w + 3 + 0.05 * (n + t):
                 continue
             x, y = a + u * t + nrm * (lat + dl)
             xi, yi = int(round(x)), int(round(y))
@@ -1132,7 +1235,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if rest.any() else []
     if len(strokes) <= cfg.max_strokes:      # pairwise over stroke ends: bounded for busy images
         strokes = _merge_across(strokes, body, 2 * grow + 2 * w + 4, w, 30.0 if axes is None else 60.0)
-    pieces = [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
+    # A plot: axes and no shapes. Its strokes are graphs of functions, which may peak sharply: not cut there.
+    plot = axes is not None and n_shapes == 0
+    pieces = list(strokes) if plot else [q for p in strokes for q in _split_sharp(p, max(2.0, 1.2 * w), cfg.split_deg)]
     min_len = max(cfg.min_stroke * L, 4 * w)
     lens = [_plen(q) for q in pieces]
     # Pieces running along a shape's outline are leftovers of its ring (an overshoot, a wobble off the fit).
@@ -1219,7 +1324,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     for k in sorted(cand, key=lambda k: lens[k]):
         q = pieces[k]
         best = None
-        for m, p in enumerate(pieces):
+        for m, p in ([] if plot else enumerate(pieces)):
             if m == k or used[m] or lens[m] <= lens[k] * 1.2 or lens[m] < 2 * w:
                 continue
             for side, end, back in ((0, p[0], p), (1, p[-1], p[::-1])):
@@ -1241,9 +1346,19 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             used[k] = True
             if best[1] >= 0:
                 heads[(best[1], best[2])] = heads.get((best[1], best[2]), 0) + 1
+    if plot:
+        # Curves cut where they cross each other or an axis are joined again where one continues the other;
+        # arrowheads in a plot are the axes' only.
+        free = [k for k in range(len(pieces)) if not used[k]]
+        for k in free:
+            used[k] = True
+        for c in _join_curves([pieces[k] for k in free], body, w, 2 * grow + 2 * w + 4, 0.12 * L):
+            pieces.append(c)
+            lens.append(_plen(c))
+            used.append(False)
     # Heads whose barbs melted into a wedge (thick pen, short barbs) or were cut by a shape's ring: the ink
     # at the end spreads sideways well beyond the stroke width.
-    long_ = [m for m in range(len(pieces)) if not used[m] and (lens[m] >= min_len or
+    long_ = [] if plot else [m for m in range(len(pieces)) if not used[m] and (lens[m] >= min_len or
                                                                 _joins_two(pieces[m], prims[:n_shapes], cfg.attach * L + 2 * w))]
     longer = [m for m in long_ if lens[m] > barb_max]
     through = np.zeros_like(rest)
@@ -1292,13 +1407,16 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if h0 and not h1:
             p, spread = p[::-1], spread[::-1]
         kind, pts = _stroke_kind(p, w, cfg)
+        if plot and kind == "line" and len(pts) > 2:
+            # On axes a bent stroke is the graph of a function (a bump's sharp peak), not a polyline.
+            kind, pts = "freehand", [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
         nh = int(h0 > 0) + int(h1 > 0)
         if nh:
             kind = "arrow"
             pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
                                       float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
-                               extra={"link": m >= n_traced, "spread": spread}))
+                               extra={"link": n_traced <= m < n_traced + len(links), "spread": spread}))
     for b in text_boxes:
         x0, y0, x1, y1 = (float(v) for v in b)
         prims.append(Primitive("text_mark", (x0, y0, x1, y1), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
