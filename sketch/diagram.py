@@ -1159,6 +1159,32 @@ def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*(a + t * (b - a) - q)))
 
 
+def _open_circle(p: np.ndarray, w: float, min_side: float, max_gap_deg: float = 100.0) -> np.ndarray | None:
+    """The outline of the circle a curve runs around when it goes most of the way round one (else None)."""
+    if len(p) < 8:
+        return None
+    x, y = p[:, 0], p[:, 1]
+    # Least-squares circle: x² + y² + D x + E y + F = 0.
+    A = np.stack([x, y, np.ones_like(x)], axis=1)
+    sol, *_ = np.linalg.lstsq(A, -(x * x + y * y), rcond=None)
+    cx, cy = -sol[0] / 2, -sol[1] / 2
+    r2 = cx * cx + cy * cy - sol[2]
+    if r2 <= 0:
+        return None
+    r = math.sqrt(r2)
+    if 2 * r < min_side:
+        return None
+    res = np.hypot(x - cx, y - cy) - r
+    if float(np.sqrt(np.mean(res ** 2))) > max(0.06 * r, w):
+        return None
+    ang = np.sort(np.degrees(np.arctan2(y - cy, x - cx)))
+    gaps = np.diff(np.concatenate([ang, [ang[0] + 360.0]]))
+    if float(gaps.max()) > max_gap_deg:
+        return None
+    t = np.linspace(0, 2 * math.pi, 48, endpoint=False)
+    return np.stack([cx + r * np.cos(t), cy + r * np.sin(t)], axis=1)
+
+
 def _ring(region: np.ndarray, grow: int) -> np.ndarray:
     """A shape's drawn outline: its centre-line region's border, grown to either side."""
     return ndimage.binary_dilation(region, iterations=grow) & ~ndimage.binary_erosion(region, iterations=grow)
@@ -1399,6 +1425,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                                                sp[side] >= sp[1 - side] + cfg.head_spread_gap):
                 heads[(m, side)] = 1
     head_ends = [pieces[m][0 if side == 0 else -1] for (m, side) in heads]
+    open_circles: list[Primitive] = []
     for m, p in enumerate(pieces):
         if used[m] or (lens[m] < min_len and not _joins_two(p, prims[:n_shapes], cfg.attach * L + 2 * w)):
             continue
@@ -1414,9 +1441,18 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if nh:
             kind = "arrow"
             pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
+        elif kind == "freehand" and not plot:
+            ring = _open_circle(p, w, max(cfg.min_node * L, 3 * w))
+            if ring is not None:
+                # A circle left open too wide to bridge (where another circle crosses it, in a Venn diagram).
+                open_circles.append(_shape_primitive("circle", ring, w))
+                continue
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
                                       float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
                                extra={"link": n_traced <= m < n_traced + len(links), "spread": spread}))
+    # Shapes come first in the list (connections refer to them by index).
+    prims[n_shapes:n_shapes] = open_circles
+    n_shapes += len(open_circles)
     for b in text_boxes:
         x0, y0, x1, y1 = (float(v) for v in b)
         prims.append(Primitive("text_mark", (x0, y0, x1, y1), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
