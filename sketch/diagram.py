@@ -1632,9 +1632,11 @@ def _overshoot(p: np.ndarray, shapes: list[Primitive], tol: float, max_deg: floa
         a_all, b_all = o, np.roll(o, -1, axis=0)
         for q in (p[0], p[-1]):
             d = _seg_dist(q[None], a_all, b_all)[:, 0]
-            k = int(d.argmin())      # the outline's edge nearest to this end, and its direction
-            if d[k] <= tol and min(_angle(chord, b_all[k] - a_all[k]), _angle(-chord, b_all[k] - a_all[k])) <= max_deg:
-                return True
+            # The outline's edge nearest to this end (at a box's corner, both sides), and its direction.
+            near = np.nonzero(d <= tol)[0] if s.kind == "rectangle" else [int(d.argmin())] if d.min() <= tol else []
+            for k in near:
+                if min(_angle(chord, b_all[k] - a_all[k]), _angle(-chord, b_all[k] - a_all[k])) <= max_deg:
+                    return True
     return False
 
 
