@@ -869,14 +869,17 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
 
     Ends at one spot (a crossing) need only continue each other within max_bend; ends further apart also need
     ink along the gap and the gap to continue both ends; up to `far` apart (a curve crossing an axis at a
-    shallow angle loses a long stretch with the axis) within far_bend.
+    shallow angle loses a long stretch with the axis) within far_bend. A graph of a function has one point
+    over each x: two chains side by side whose facing ends are close join however sharply they meet there (a
+    parabola's vertex cut out by the y axis).
     """
     chains = [p for p in pieces if len(p) >= 2]
-    dl = max(3 * w + 3, 6.0)
+    near, dl = 1.5 * w + 1, max(6 * w + 6, 20.0)
     while True:
         best = None
-        ends = [(i, side, p[0] if side == 0 else p[-1], -_direction(p if side == 0 else p[::-1], dl))
-                for i, p in enumerate(chains) for side in (0, 1)]      # outward direction at each end
+        # Outward direction at each end, judged a little away from it (tracing may hook at a crossing).
+        ends = [(i, side, p[0] if side == 0 else p[-1], -_direction_far(p if side == 0 else p[::-1], near, dl))
+                for i, p in enumerate(chains) for side in (0, 1)]
         for x in range(len(ends)):
             i, si, pa, ua = ends[x]
             for y in range(x + 1, len(ends)):
@@ -887,11 +890,16 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 if d > far:
                     continue
                 bend = _angle(ua, -ub)
+                side_by_side = d <= gap and _facing(chains[i], si, chains[j], sj, 2 * w + 2)
+                if side_by_side:
+                    bend = min(bend, max_bend)
                 if d >= 2 * w + 2:
                     g = (pb - pa) / d
                     bend = max(bend, _angle(ua, g), _angle(-ub, g))
                     if d > gap and bend > far_bend:
                         continue
+                    if side_by_side:
+                        bend = min(bend, max_bend)
                     if bend <= max_bend:
                         n = max(int(d), 2)
                         xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
@@ -920,6 +928,13 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 continue
         kept.append(p)
     return kept
+
+
+def _facing(a: np.ndarray, sa: int, b: np.ndarray, sb: int, tol: float) -> bool:
+    """True when two chains lie side by side in x and the given ends are their facing extremes."""
+    ea, eb = (a[0] if sa == 0 else a[-1]), (b[0] if sb == 0 else b[-1])
+    (l, ll), (r, rr) = ((a, ea), (b, eb)) if ea[0] <= eb[0] else ((b, eb), (a, ea))
+    return bool(l[:, 0].max() <= ll[0] + tol and r[:, 0].min() >= rr[0] - tol and ll[0] <= rr[0] + tol)
 
 
 def _axes(strokes: list[np.ndarray], w: float, box: tuple[float, float, float, float],
