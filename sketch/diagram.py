@@ -870,10 +870,10 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     Ends at one spot (a crossing) need only continue each other within max_bend; ends further apart also need
     ink along the gap and the gap to continue both ends; up to `far` apart (a curve crossing an axis at a
     shallow angle loses a long stretch with the axis) within far_bend. A graph of a function has one point
-    over each x: two chains side by side whose facing ends are close join however sharply they meet there (a
-    parabola's vertex cut out by the y axis).
+    over each x: two chains side by side whose facing ends are up to `far` apart with ink between join however
+    sharply they meet there (a parabola's vertex cut out by the y axis). Specks of a junction (shorter than 2 w) are left out.
     """
-    chains = [p for p in pieces if len(p) >= 2]
+    chains = [p for p in pieces if len(p) >= 2 and _plen(p) >= 2 * w]
     near, dl = 1.5 * w + 1, max(6 * w + 6, 20.0)
     while True:
         best = None
@@ -890,13 +890,13 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 if d > far:
                     continue
                 bend = _angle(ua, -ub)
-                side_by_side = d <= gap and _facing(chains[i], si, chains[j], sj, 2 * w + 2)
+                side_by_side = _facing(chains[i], si, chains[j], sj, 2 * w + 2)
                 if side_by_side:
                     bend = min(bend, max_bend)
                 if d >= 2 * w + 2:
                     g = (pb - pa) / d
                     bend = max(bend, _angle(ua, g), _angle(-ub, g))
-                    if d > gap and bend > far_bend:
+                    if d > gap and bend > far_bend and not side_by_side:
                         continue
                     if side_by_side:
                         bend = min(bend, max_bend)
@@ -933,7 +933,7 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
 def _facing(a: np.ndarray, sa: int, b: np.ndarray, sb: int, tol: float) -> bool:
     """True when two chains lie side by side in x and the given ends are their facing extremes."""
     ea, eb = (a[0] if sa == 0 else a[-1]), (b[0] if sb == 0 else b[-1])
-    (l, ll), (r, rr) = ((a, ea), (b, eb)) if ea[0] <= eb[0] else ((b, eb), (a, ea))
+    (l, ll), (r, rr) = ((a, ea), (b, eb)) if a[:, 0].mean() <= b[:, 0].mean() else ((b, eb), (a, ea))
     return bool(l[:, 0].max() <= ll[0] + tol and r[:, 0].min() >= rr[0] - tol and ll[0] <= rr[0] + tol)
 
 
