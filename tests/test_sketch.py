@@ -522,3 +522,45 @@ def test_hand_drawn_state_machines_and_flowcharts_are_read_exactly(family, seed)
     sc = score_diagram(d, analyze(d.value, figure_size=(400, 400), blank_pad=True))
     assert sc.counts_exact, sc.kind_exact
     assert sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+def _read_synthetic(family, seed):
+    """A synthetic hand-drawn diagram, its analysis and its score."""
+    from sketch.evaluate import score_diagram
+    from sketch.synth import make_diagram
+    d = make_diagram(np.random.default_rng(seed), family)
+    a = analyze(d.value, figure_size=(400, 400), blank_pad=True)
+    return d, a, score_diagram(d, a)
+
+
+@pytest.mark.parametrize("seed", [7, 9, 11])
+def test_plot_curves_cut_by_the_axes_and_each_other_are_read_as_whole_curves(seed):
+    """Curves crossing each other and the axes (a sharp peak, a vertex on the y axis) are each one free curve:
+    no piece is left over as a line or an arrow, and the curve count is the number drawn."""
+    d, a, sc = _read_synthetic("function_plot", seed)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["line"] == 0 and counts["arrow"] == 0
+    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
+    assert sc.counts_exact and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [14, 36])
+def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
+    """The pen running on past a box's corner (closing it with an overshoot) is part of the box, not a line."""
+    d, a, sc = _read_synthetic("flowchart", seed)
+    counts = a.diagram.counts()
+    assert counts["line"] == 0 and counts["freehand"] == 0
+    assert counts["rectangle"] == d.counts["rectangle"] and counts["arrow"] == d.counts["arrow"]
+    assert sc.counts_exact and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [2, 23])
+def test_feedback_arrow_routed_under_a_row_of_boxes_is_not_read_as_axes(seed):
+    """A feedback path (down from the last box, back left, up into the first) turns at a lower-left corner like
+    axes, but its end runs into a box: the diagram stays a chain of boxes with a feedback connection."""
+    d, a, sc = _read_synthetic("block_diagram", seed)
+    assert d.structure["feedback"]
+    assert a.diagram.counts()["axes"] == 0
+    ch = a.structure["chain"]
+    assert len(ch["order"]) == d.structure["chain"] and ch["direction"] == "right" and "feedback" in ch
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0
