@@ -564,3 +564,14 @@ def test_feedback_arrow_routed_under_a_row_of_boxes_is_not_read_as_axes(seed):
     ch = a.structure["chain"]
     assert len(ch["order"]) == d.structure["chain"] and ch["direction"] == "right" and "feedback" in ch
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0
+
+
+@pytest.mark.parametrize("seed", [43, 47, 65])
+def test_venn_circle_left_open_where_another_crosses_it_is_still_a_circle(seed):
+    """A circle whose pen stopped short where another circle crosses it goes most of the way round: it is read as
+    a circle (not a free curve), so the Venn diagram has every circle drawn."""
+    d, a, sc = _read_synthetic("venn", seed)
+    counts = a.diagram.counts()
+    assert counts["circle"] == d.structure["circles"] and counts["freehand"] == 0
+    assert a.structure.get("venn") == d.structure["circles"]
+    assert sc.counts_exact and sc.structure_ok
