@@ -65,6 +65,7 @@ class DiagramConfig:
     line_dev: float = 0.08        # max deviation / chord for a straight line
     bar_fill: float = 0.68        # a hole standing on the x axis is a bar when it fills this much of its rectangle
     bar_convex: float = 0.85      # ... and is this convex
+    bar_reach: float = 0.08       # a stroke heading down to the x axis from up to this × L above is taken to it
     axis_len: float = 0.45        # an axis spans at least this share of the ink's width (x) or height (y)
     axis_tilt_deg: float = 12.0   # ... and is within this of horizontal / vertical
     barb_max: float = 0.14        # arrow barbs are shorter than this × L
@@ -463,8 +464,13 @@ def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.nd
     return kind, out, {"ell": ell, "rect": rect, "sol": sol}
 
 
-def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float, small_gap: float) -> np.ndarray:
-    """Join an open end to ink across a small gap (a circle or box not quite closed) when the way round is long."""
+def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float, small_gap: float,
+            x_axis: tuple[np.ndarray, np.ndarray] | None = None, axis_reach: float = 0.0) -> np.ndarray:
+    """Join an open end to ink across a small gap (a circle or box not quite closed) when the way round is long.
+
+    With an x axis, an end heading down to it from up to axis_reach above (a bar's side the pen lifted early) is
+    taken down to it.
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
     ends = [i for i, j in enumerate(g.is_junction) if not j]
@@ -489,6 +495,28 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
     pairs = sorted(((d[a, t], a, t) for a in close for t in range(nn) if t != ends[a] and d[a, t] <= max_gap))
     bridges = np.zeros_like(mask)
     used: set[int] = set()
+    H, W = mask.shape
+    if x_axis is not None:
+        # First, ends heading down to the x axis: straight down to its ink (the drawn axis wobbles about its chord).
+        (ax0, ay0), (ax1, ay1) = x_axis
+        for p, e in zip(g.paths, g.ends):
+            for side in (0, 1):
+                j = e[side]
+                if j < 0 or g.is_junction[j] or j in used or _plen(p) < 3 * w:
+                    continue
+                q = p if side == 0 else p[::-1]
+                u = -_direction(q, max(3 * w + 3, 8.0))
+                start = q[0]
+                xi = int(round(start[0]))
+                yb = ay0 + (ay1 - ay0) * (start[0] - ax0) / max(ax1 - ax0, 1e-9)
+                if u[1] < math.cos(math.radians(20)) or not (min(ax0, ax1) <= start[0] <= max(ax0, ax1)) or \
+                        not (0 < yb - start[1] <= axis_reach) or not (0 <= xi < W):
+                    continue
+                y0 = int(round(start[1] + 1.5 * w + 1))
+                hit = [y for y in range(max(y0, 0), min(int(yb + 2 * w + 4), H - 1) + 1) if mask[y, xi]]
+                if hit:
+                    bridges[int(round(start[1])):hit[0] + 1, xi] = True
+                    used.add(j)
     enclosed = ndimage.binary_fill_holes(mask) & ~mask
     for gap, a, t in pairs:
         ia = ends[a]
@@ -509,7 +537,6 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
         bridges[rr[ok], cc[ok]] = True
     # An end stopping just short of other ink straight ahead (a bar's side above the axis) is extended to it.
     reach = max(3 * w, 0.5 * small_gap)
-    H, W = mask.shape
     for p, e in zip(g.paths, g.ends):
         for side in (0, 1):
             j = e[side]
@@ -538,7 +565,8 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
     """Closed shapes as (kind, centre-line region mask (full size), outline)."""
     # Small gaps close whenever the ink path around is a few times longer; wide ones (a big circle left open)
     # only when the path around is much longer still.
-    bridged = _bridge(ink, g, w, max(cfg.bridge_wide * L, 5 * w), cfg.bridge_ratio, max(cfg.bridge * L, 5 * w))
+    bridged = _bridge(ink, g, w, max(cfg.bridge_wide * L, 5 * w), cfg.bridge_ratio, max(cfg.bridge * L, 5 * w),
+                      axis_segs[0] if axis_segs else None, cfg.bar_reach * L)
     holes = ndimage.binary_fill_holes(bridged) & ~bridged
     lab, n = ndimage.label(holes)
     if n == 0:
