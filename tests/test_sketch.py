@@ -575,3 +575,13 @@ def test_venn_circle_left_open_where_another_crosses_it_is_still_a_circle(seed):
     assert counts["circle"] == d.structure["circles"] and counts["freehand"] == 0
     assert a.structure.get("venn") == d.structure["circles"]
     assert sc.counts_exact and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [0, 10, 15])
+def test_bar_whose_side_stops_short_of_the_axis_is_still_a_bar(seed):
+    """A three-sided bar whose pen lifted a little above the x axis is a bar, not a free curve or a line."""
+    d, a, sc = _read_synthetic("bar_chart", seed)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == d.structure["bars"] == a.structure["bars"]
+    assert counts["freehand"] == 0 and counts["line"] == 0
+    assert sc.counts_exact and sc.structure_ok
