@@ -899,7 +899,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     ink along the gap and the gap to continue both ends; up to `far` apart (a curve crossing an axis at a
     shallow angle loses a long stretch with the axis) within far_bend. A graph of a function has one point
     over each x: two chains side by side whose facing ends are up to `far` apart with ink between join however
-    sharply they meet there (a parabola's vertex cut out by the y axis). Specks of a junction (shorter than 2 w) are left out.
+    sharply they meet there (a parabola's vertex cut out by the y axis); the ink between them may be thinner
+    there (half of it the axis's). Specks of a junction (shorter than 2 w) are left out.
     """
     chains = [p for p in pieces if len(p) >= 2 and _plen(p) >= 2 * w]
     near, dl = 1.5 * w + 1, max(6 * w + 6, 20.0)
@@ -932,7 +933,7 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                         n = max(int(d), 2)
                         xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
                         ys = np.linspace(pa[1], pb[1], n).round().astype(int).clip(0, ink.shape[0] - 1)
-                        if ink[ys, xs].mean() < 0.85:
+                        if ink[ys, xs].mean() < (0.6 if side_by_side else 0.85):
                             continue
                 if bend <= max_bend and (best is None or bend < best[0]):
                     best = (bend, i, si, j, sj)
