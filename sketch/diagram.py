@@ -488,11 +488,14 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
             wts += [max(_plen(p), 1e-3)] * 2
     nn = len(g.pos)
     close = [a for a in range(len(ends)) if ((d[a] <= max_gap) & (np.arange(nn) != ends[a])).any()]
-    if not close:
+    if not close and x_axis is None:
         return mask
-    geo = dijkstra(csr_matrix((wts, (rows, cols)), shape=(nn, nn)), indices=[ends[a] for a in close])
-    geo_of = {a: geo[r] for r, a in enumerate(close)}
-    pairs = sorted(((d[a, t], a, t) for a in close for t in range(nn) if t != ends[a] and d[a, t] <= max_gap))
+    pairs: list[tuple[float, int, int]] = []
+    geo_of: dict[int, np.ndarray] = {}
+    if close:
+        geo = dijkstra(csr_matrix((wts, (rows, cols)), shape=(nn, nn)), indices=[ends[a] for a in close])
+        geo_of = {a: geo[r] for r, a in enumerate(close)}
+        pairs = sorted(((d[a, t], a, t) for a in close for t in range(nn) if t != ends[a] and d[a, t] <= max_gap))
     bridges = np.zeros_like(mask)
     used: set[int] = set()
     H, W = mask.shape
