@@ -1232,6 +1232,52 @@ def _open_circle(p: np.ndarray, w: float, min_side: float, max_gap_deg: float = 
     return np.stack([cx + r * np.cos(t), cy + r * np.sin(t)], axis=1)
 
 
+def _circle_across_ink(p: np.ndarray, w: float, min_side: float, dist_ink: np.ndarray,
+                       max_gap_deg: float = 170.0, cover: float = 0.75) -> np.ndarray | None:
+    """The circle an arc runs around when ink lies along the rest of it (the arc's other side cut off as a lens)."""
+    ring = _open_circle(p, w, min_side, max_gap_deg)
+    if ring is None:
+        return None
+    c = ring.mean(axis=0)
+    r = float(np.hypot(*(ring[0] - c)))
+    ang = np.sort(np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0]))
+    gaps = np.diff(np.concatenate([ang, [ang[0] + 2 * math.pi]]))
+    k = int(np.argmax(gaps))
+    t = ang[k] + np.linspace(0, gaps[k], 24)[1:-1]
+    q = np.round(np.stack([c[0] + r * np.cos(t), c[1] + r * np.sin(t)], axis=1)).astype(int)
+    h, wd = dist_ink.shape
+    ok = (q[:, 0] >= 0) & (q[:, 0] < wd) & (q[:, 1] >= 0) & (q[:, 1] < h)
+    near = np.zeros(len(q), bool)
+    near[ok] = dist_ink[q[ok, 1], q[ok, 0]] <= w + 2 + 0.12 * r
+    return ring if float(near.mean()) >= cover else None
+
+
+def _same_circle(a: np.ndarray, b: np.ndarray, w: float) -> bool:
+    """Whether two outlines are one circle (centres and radii within a tenth of the radius)."""
+    ca, cb = a.mean(axis=0), b.mean(axis=0)
+    ra = float(np.hypot(a[:, 0] - ca[0], a[:, 1] - ca[1]).mean())
+    rb = float(np.hypot(b[:, 0] - cb[0], b[:, 1] - cb[1]).mean())
+    tol = 0.1 * max(ra, rb) + w
+    return math.dist(tuple(ca), tuple(cb)) <= tol and abs(ra - rb) <= tol
+
+
+def _is_lens(outline: np.ndarray, own: int, circles: list[tuple[np.ndarray, float, bool]], w: float) -> bool:
+    """Whether a closed outline is made of arcs of two other circles (one of them found open): their overlap."""
+    x, y = outline[:, 0], outline[:, 1]
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    covered = np.zeros(len(outline), bool)
+    parts, new = 0, False
+    for k, (c, r, is_new) in enumerate(circles):
+        if k == own or area >= 0.8 * math.pi * r * r:
+            continue    # not smaller than the circle: the same circle found twice, not an overlap
+        on = np.abs(np.hypot(outline[:, 0] - c[0], outline[:, 1] - c[1]) - r) <= 1.5 * w + 2 + 0.1 * r
+        if on.mean() >= 0.2:
+            parts += 1
+            new = new or is_new
+        covered |= on
+    return parts >= 2 and new and float(covered.mean()) >= 0.9
+
+
 def _ring(region: np.ndarray, grow: int) -> np.ndarray:
     """A shape's drawn outline: its centre-line region's border, grown to either side."""
     return ndimage.binary_dilation(region, iterations=grow) & ~ndimage.binary_erosion(region, iterations=grow)
@@ -1473,6 +1519,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                 heads[(m, side)] = 1
     head_ends = [pieces[m][0 if side == 0 else -1] for (m, side) in heads]
     open_circles: list[Primitive] = []
+    open_rings: list[np.ndarray] = []
+    dist_body: np.ndarray | None = None
+    shape_rings = [np.asarray(outline, float) for kind, _, outline in shapes if kind == "circle"]
     for m, p in enumerate(pieces):
         if used[m] or (lens[m] < min_len and not _joins_two(p, prims[:n_shapes], cfg.attach * L + 2 * w)):
             continue
@@ -1488,15 +1537,38 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         if nh:
             kind = "arrow"
             pts = [tuple(q) for q in _douglas_peucker(p, max(1.0, 0.6 * w))]
-        elif kind == "freehand" and not plot:
+        elif (kind == "freehand" or (kind == "line" and len(pts) > 2)) and not plot:
             ring = _open_circle(p, w, max(cfg.min_node * L, 3 * w))
+            if ring is None and n_shapes:
+                # A circle open where it crosses another, whose inner arc went with the lens between the two.
+                if dist_body is None:
+                    dist_body = ndimage.distance_transform_edt(~body)
+                ring = _circle_across_ink(p, w, max(cfg.min_node * L, 3 * w), dist_body)
             if ring is not None:
-                # A circle left open too wide to bridge (where another circle crosses it, in a Venn diagram).
-                open_circles.append(_shape_primitive("circle", ring, w))
+                # A circle left open too wide to bridge (where another circle crosses it, in a Venn diagram);
+                # another arc of a circle already found is part of it.
+                if not any(_same_circle(ring, q, w) for q in open_rings + shape_rings):
+                    open_circles.append(_shape_primitive("circle", ring, w))
+                    open_rings.append(ring)
                 continue
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
                                       float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
                                extra={"link": n_traced <= m < n_traced + len(links), "spread": spread}))
+    if open_rings:
+        # A closed "circle" made of arcs of two circles, one of them found open, is their overlap (a lens).
+        fits: list[tuple[np.ndarray, float, bool]] = []
+        for kind, _, outline in shapes:
+            c = outline.mean(axis=0)
+            fits.append((c, float(np.hypot(outline[:, 0] - c[0], outline[:, 1] - c[1]).mean()) if kind == "circle"
+                         else 0.0, False))
+        for ring in open_rings:
+            c = ring.mean(axis=0)
+            fits.append((c, float(np.hypot(*(ring[0] - c))), True))
+        lens_ = {i for i, (kind, _, outline) in enumerate(shapes) if kind == "circle" and
+                 _is_lens(np.asarray(outline, float), i, fits, w)}
+        if lens_:
+            prims = [q for i, q in enumerate(prims) if i not in lens_]
+            n_shapes -= len(lens_)
     # Shapes come first in the list (connections refer to them by index).
     prims[n_shapes:n_shapes] = open_circles
     n_shapes += len(open_circles)

@@ -577,6 +577,18 @@ def test_venn_circle_left_open_where_another_crosses_it_is_still_a_circle(seed):
     assert sc.counts_exact and sc.structure_ok
 
 
+@pytest.mark.parametrize("seed", [18, 75])
+def test_venn_lens_between_two_circles_is_not_read_as_a_circle(seed):
+    """Two overlapping circles, one left open where it crosses the other: the lens between them is their
+    overlap, not a third circle, and the open outline is a circle, not a free curve or a polyline."""
+    d, a, sc = _read_synthetic("venn", seed)
+    counts = a.diagram.counts()
+    assert d.structure["circles"] == 2
+    assert counts["circle"] == 2 and counts["freehand"] == 0 and counts["line"] == 0
+    assert a.structure.get("venn") == 2
+    assert sc.counts_exact and sc.structure_ok
+
+
 @pytest.mark.parametrize("seed", [0, 10, 15])
 def test_bar_whose_side_stops_short_of_the_axis_is_still_a_bar(seed):
     """A three-sided bar whose pen lifted a little above the x axis is a bar, not a free curve or a line."""
