@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from model.js_fixes import let_reassigned_consts
+from model.js_fixes import let_reassigned_consts, literal_at
 
 __all__ = ["Extraction", "extract_code", "js_is_unbalanced"]
 
@@ -66,27 +66,11 @@ def js_is_unbalanced(code: str) -> bool:
     i, n = 0, len(code)
     while i < n:
         ch = code[i]
-        if ch == "/" and i + 1 < n and code[i + 1] == "/":
-            j = code.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if ch == "/" and i + 1 < n and code[i + 1] == "*":
-            j = code.find("*/", i + 2)
-            if j < 0:
+        span = literal_at(code, i)
+        if span is not None:
+            if not span.closed:
                 return True
-            i = j + 2
-            continue
-        if ch in "'\"`":
-            j = i + 1
-            while j < n and code[j] != ch:
-                if code[j] == "\\":
-                    j += 1
-                elif code[j] == "\n" and ch != "`":
-                    break  # an unterminated ordinary string ends at the line; JS would reject it anyway
-                j += 1
-            if j >= n:
-                return True
-            i = j + 1
+            i = span.next
             continue
         if ch in "([{":
             stack.append(ch)
@@ -188,7 +172,14 @@ def extract_code(text: str, lang: str = "p5") -> Extraction:
     """
     if lang not in ("p5", "svg"):
         raise ValueError(f"lang must be 'p5' or 'svg', not {lang!r}")
-    text = text or ""
+    found = _extract(text or "", lang)
+    if lang == "p5" and found.code:
+        found.code = let_reassigned_consts(found.code)[0]
+    return found
+
+
+def _extract(text: str, lang: str) -> Extraction:
+    """The program as the reply has it (see extract_code)."""
     blocks = _fenced_blocks(text)
     all_bodies = [b.body.strip("\n") for b in blocks]
 
@@ -218,15 +209,15 @@ def extract_code(text: str, lang: str = "p5") -> Extraction:
 
     if candidates:
         code, cut = _pick_js(candidates)
-        return Extraction(let_reassigned_consts(code.strip("\n"))[0], truncated=cut, blocks=all_bodies)
+        return Extraction(code.strip("\n"), truncated=cut, blocks=all_bodies)
     if blocks and not blocks[-1].closed and not blocks[-1].body.strip():
         return Extraction("", truncated=True, blocks=all_bodies)
     # No usable fence: a bare HTML page or bare code with prose around it.
     if _looks_like_html(text):
         inner = _from_html(text, lang)
         if inner:
-            return Extraction(let_reassigned_consts(inner[0].strip("\n"))[0], truncated=inner[1], blocks=[inner[0]])
+            return Extraction(inner[0].strip("\n"), truncated=inner[1], blocks=[inner[0]])
     code = _bare_js(text)
     if not code:
         return Extraction("", truncated=False, blocks=all_bodies)
-    return Extraction(let_reassigned_consts(code)[0], truncated=js_is_unbalanced(code), blocks=all_bodies or [code])
+    return Extraction(code, truncated=js_is_unbalanced(code), blocks=all_bodies or [code])

@@ -8,48 +8,60 @@ for one keyword. Such a declaration is made `let`; nothing else in the program c
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-__all__ = ["mask_js", "let_reassigned_consts"]
+__all__ = ["Literal", "literal_at", "mask_js", "let_reassigned_consts"]
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _CONST = re.compile(rf"\bconst(\s+)({_IDENT})(?=\s*=[^=>]|\s+of\b|\s+in\b)")
 _ASSIGN_OPS = r"(?:\*\*|<<|>>>|>>|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])"
 
 
+class Literal(NamedTuple):
+    """A comment, string or template literal in JavaScript source: what it holds, where scanning goes on."""
+
+    start: int  # first index of the content (a comment's whole text; a string's text inside its quotes)
+    end: int  # index after the content
+    next: int  # where scanning resumes
+    closed: bool  # False when the source ends inside it (a cut-off program)
+
+
+def literal_at(code: str, i: int) -> Literal | None:
+    """The comment or string that starts at index i, or None when none does."""
+    n = len(code)
+    ch = code[i]
+    if ch == "/" and i + 1 < n and code[i + 1] == "/":
+        j = code.find("\n", i)
+        j = n if j < 0 else j
+        return Literal(i, j, j, True)
+    if ch == "/" and i + 1 < n and code[i + 1] == "*":
+        j = code.find("*/", i + 2)
+        return Literal(i, n, n, False) if j < 0 else Literal(i, j + 2, j + 2, True)
+    if ch in "'\"`":
+        j = i + 1
+        while j < n and code[j] != ch:
+            if code[j] == "\\":
+                j += 1
+            elif code[j] == "\n" and ch != "`":
+                break  # an unterminated ordinary string ends at the line; JS would reject it anyway
+            j += 1
+        return Literal(i + 1, min(j, n), j + 1, j < n)
+    return None
+
+
 def mask_js(code: str) -> str:
     """The code with the insides of comments, strings and template literals blanked (same length, same lines)."""
     out = list(code)
     i, n = 0, len(code)
-
-    def blank(a: int, b: int) -> None:
-        for k in range(a, min(b, n)):
+    while i < n:
+        lit = literal_at(code, i)
+        if lit is None:
+            i += 1
+            continue
+        for k in range(lit.start, lit.end):  # a string's quotes stay, so it is still seen as a value
             if out[k] != "\n":
                 out[k] = " "
-
-    while i < n:
-        ch = code[i]
-        if ch == "/" and i + 1 < n and code[i + 1] == "/":
-            j = code.find("\n", i)
-            j = n if j < 0 else j
-            blank(i, j)
-            i = j
-        elif ch == "/" and i + 1 < n and code[i + 1] == "*":
-            j = code.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            blank(i, j)
-            i = j
-        elif ch in "'\"`":
-            j = i + 1
-            while j < n and code[j] != ch:
-                if code[j] == "\\":
-                    j += 1
-                elif code[j] == "\n" and ch != "`":
-                    break
-                j += 1
-            blank(i + 1, j)  # the quotes stay, so a string is still seen as a value
-            i = j + 1
-        else:
-            i += 1
+        i = lit.next
     return "".join(out)
 
 

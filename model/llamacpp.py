@@ -486,20 +486,23 @@ class LlamaCppGenerator(Generator):
         """The base prompt, or for a revision of this thread's last answer: that exchange, the answer as the
         assistant's turn, and a short user turn with the new instruction (the code is not restated)."""
         last = self._continued(request)
-        if last is None:
-            return super().messages(request)
+        return super().messages(request) if last is None else self._continuation(last, request)
+
+    @staticmethod
+    def _continuation(last: _Exchange, request: Request) -> list[dict[str, Any]]:
         return last.messages + [{"role": "assistant", "content": last.reply},
                                 {"role": "user", "content": continuation_text(request)}]
 
     def _prompt(self, request: Request, max_new_tokens: int) -> tuple[list[dict[str, Any]], list[int]]:
         """Messages and prompt tokens for a request; a continued thread that has grown too long starts afresh."""
-        msgs = self.messages(request)
-        prompt = self.tokenize(self._render(msgs))
-        continued = len(msgs) > 2 and self._continued(request) is not None
-        if continued and (len(prompt) > self.continue_max_tokens or len(prompt) + max_new_tokens > self.n_ctx):
-            msgs = super().messages(request)
+        last = self._continued(request)
+        if last is not None:
+            msgs = self._continuation(last, request)
             prompt = self.tokenize(self._render(msgs))
-        return msgs, prompt
+            if len(prompt) <= self.continue_max_tokens and len(prompt) + max_new_tokens <= self.n_ctx:
+                return msgs, prompt
+        msgs = super().messages(request)
+        return msgs, self.tokenize(self._render(msgs))
 
     def _remember(self, request: Request, messages: list[dict[str, Any]], reply: str, finish: str,
                   code: str) -> None:

@@ -201,29 +201,27 @@ def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], 
         parts.append(summary)
     if req.code:
         parts.append(f"Current code ({_CODE_NAME[req.lang]}):\n```{_FENCE[req.lang]}\n{req.code.rstrip()}\n```")
-        status = _status_text(req)
-        if status:
-            parts.append(status)
-    if req.sketch_text:
-        parts.append(f"The user drew on the figure:\n{req.sketch_text.strip()}")
-    w, h = req.canvas
-    verb = "Revise the code" if req.code else f"Write a {_CODE_NAME[req.lang]} program"
-    parts.append(f"Canvas: {w}x{h}. {verb} for this request:\n{req.instruction.strip()}")
-    return "\n\n".join(parts)
+    return "\n\n".join(parts + _request_parts(req))
 
 
-def continuation_text(req: Request) -> str:
-    """The user message that follows the model's own last answer (the current code): its status, sketch notes
-    and the instruction, without restating the code or the earlier requests the conversation already holds."""
+def _request_parts(req: Request) -> list[str]:
+    """What follows the code in a user message: its render status, sketch notes, then the instruction."""
     parts: list[str] = []
-    status = _status_text(req)
+    status = _status_text(req)  # "" without code
     if status:
         parts.append(status)
     if req.sketch_text:
         parts.append(f"The user drew on the figure:\n{req.sketch_text.strip()}")
     w, h = req.canvas
-    parts.append(f"Canvas: {w}x{h}. Revise the code for this request:\n{req.instruction.strip()}")
-    return "\n\n".join(parts)
+    verb = "Revise the code" if req.code else f"Write a {_CODE_NAME[req.lang]} program"
+    parts.append(f"Canvas: {w}x{h}. {verb} for this request:\n{req.instruction.strip()}")
+    return parts
+
+
+def continuation_text(req: Request) -> str:
+    """The user message that follows the model's own last answer (the current code): its status, sketch notes
+    and the instruction, without restating the code or the earlier requests the conversation already holds."""
+    return "\n\n".join(_request_parts(req))
 
 
 def example_turns(examples: Sequence[Any], japanese: bool = False) -> list[tuple[str, str]]:
