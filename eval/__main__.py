@@ -18,7 +18,7 @@ import logging
 import sys
 from pathlib import Path
 
-from model.defaults import DEFAULTS
+from model.defaults import DEFAULTS, EXAMPLE_MODES
 
 log = logging.getLogger("eval")
 
@@ -128,6 +128,10 @@ def _model_flags(g: argparse.ArgumentParser) -> None:
     g.add_argument("--examples", type=int, default=None, metavar="K",
                    help="worked examples retrieved from model/examples and put before each first-figure prompt "
                         f"(default: the preset's setting, {DEFAULTS.examples} unless a preset says otherwise)")
+    g.add_argument("--example-mode", choices=EXAMPLE_MODES, default=None,
+                   help="shot: the worked examples show good answers to other requests; adapt: the request asks "
+                        "for the retrieved example's program changed to fit it (default: the preset's setting, "
+                        f"{DEFAULTS.example_mode} unless a preset says otherwise)")
     g.add_argument("--request-checks", action=argparse.BooleanOptionalAction, default=DEFAULTS.request_checks,
                    help="rank samples by checks derived from the prompt text (units per layer, bar values, counts, "
                         "labels, colours) and spend repair rounds on figures that fail them "
@@ -159,6 +163,8 @@ def load_options(args: argparse.Namespace) -> tuple[str, bool | str | None, dict
         opts["repetition_penalty"] = args.repetition_penalty
     if args.examples is not None:
         opts["examples"] = args.examples  # a prompt setting: it applies to endpoints too
+    if args.example_mode is not None:
+        opts["example_mode"] = args.example_mode
     return args.model or DEFAULTS.preset, adapter, opts
 
 
@@ -290,7 +296,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = write_run_report(cfg)
     else:
         gen = _load_generator(args)
-        cfg.examples = int(getattr(getattr(gen, "settings", None), "examples", 0) or 0)  # recorded in the report
+        settings = getattr(gen, "settings", None)  # recorded in the report
+        cfg.examples = int(getattr(settings, "examples", 0) or 0)
+        cfg.example_mode = getattr(settings, "example_mode", None)
         report = run_benchmark(cfg, gen, progress=not args.quiet)
     print(json.dumps({k: report[k] for k in ("n", "all_pass_rate", "mean_fraction", "render_first_try_rate",
                                              "render_success_rate")} | {"out": args.out}))

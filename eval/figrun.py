@@ -50,6 +50,7 @@ class RunConfig:
     # checks derived from each prompt's text rank samples and start repair rounds
     request_checks: bool = DEFAULTS.request_checks
     examples: int | None = None  # worked examples per first-figure prompt: recorded from the model's settings
+    example_mode: str | None = None  # how they are used ("shot" or "adapt"): recorded from the model's settings
 
     def __post_init__(self) -> None:
         if self.lang not in (None, "en", "ja"):
@@ -368,6 +369,7 @@ def report_markdown(report: dict[str, Any], title: str = "Figure benchmark run")
              f"Model `{report['model']}`, adapter `{report['adapter']}`; -n {cfg['n']}, --repair {cfg['repair']}, "
              f"temperature {cfg['temperature']}, max {cfg['max_new_tokens']} new tokens"
              + (f", {cfg['examples']} worked example(s)" if cfg.get("examples") is not None else "")
+             + (f" ({cfg['example_mode']})" if cfg.get("examples") and cfg.get("example_mode") else "")
              + (", request-derived checks on" if cfg.get("request_checks") else "") + ".", "",
              "| metric | value |", "|---|---|",
              f"| all checks pass | {_p(report['all_pass_rate'])} |",

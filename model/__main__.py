@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.defaults import DEFAULTS
+from model.defaults import DEFAULTS, EXAMPLE_MODES
 from model.errors import ModelError
 from model.loader import load
 from model.presets import PRESETS
@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--examples", type=int, default=None, metavar="K",
                    help="worked examples retrieved from model/examples and put before a new figure's request "
                         f"(default: the preset's setting, {DEFAULTS.examples} unless a preset says otherwise)")
+    g.add_argument("--example-mode", choices=EXAMPLE_MODES, default=None,
+                   help="shot: the worked examples show good answers to other requests; adapt: the request asks "
+                        "for the retrieved example's program changed to fit it (default: the preset's setting, "
+                        f"{DEFAULTS.example_mode} unless a preset says otherwise)")
     g.add_argument("--repair", type=int, default=DEFAULTS.repair_rounds, metavar="R",
                    help="repair rounds when the best candidate fails to render (or, with --request-checks, misses "
                         f"the request) (default {DEFAULTS.repair_rounds}; 0 or --no-render: none)")
@@ -152,6 +156,8 @@ def load_options(args: argparse.Namespace) -> tuple[str, object, dict]:
         opts["num_threads"] = args.threads
     if args.examples is not None:
         opts["examples"] = args.examples
+    if args.example_mode is not None:
+        opts["example_mode"] = args.example_mode
     return args.model, adapter, opts
 
 

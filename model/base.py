@@ -54,7 +54,8 @@ class Generator(ABC):
     def messages(self, request: Request) -> list[dict[str, Any]]:
         """Chat messages for a request in this backend's prompt settings (worked examples included)."""
         return build_messages(request, vision=self.is_vision, history_budget=self.settings.history_budget,
-                              count_tokens=self.count_tokens, examples=self.examples_for(request))
+                              count_tokens=self.count_tokens, examples=self.examples_for(request),
+                              adapt_example=getattr(self.settings, "example_mode", "shot") == "adapt")
 
     def examples_for(self, request: Request) -> list[Any]:
         """The worked examples put before this request: settings.examples retrieved for a first p5 figure.

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULTS", "Defaults"]
+__all__ = ["DEFAULTS", "EXAMPLE_MODES", "Defaults"]
+
+EXAMPLE_MODES = ("shot", "adapt")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class Defaults:
     preset: str = "qwen2.5-coder-0.5b"  # model/presets.py name of the default model
     adapter: bool = True  # use the preset's trained adapter when it exists (False: the base model alone)
     examples: int = 0  # worked examples retrieved from model/examples before a first-figure request
+    # "shot": the examples show good answers to other requests; "adapt": the request asks for the (last) example's
+    # program changed to fit it
+    example_mode: str = "shot"
     request_checks: bool = False  # checks derived from the request rank candidates and start repair rounds
     samples: int = 1  # candidates sampled per answer; the best is kept (best-of-N)
     repair_rounds: int = 2  # repair attempts when a figure fails to render (or misses the request's checks)
@@ -30,6 +35,8 @@ class Defaults:
     def __post_init__(self) -> None:
         if not 0 <= self.examples <= 4:
             raise ValueError(f"examples must be between 0 and 4, not {self.examples}")
+        if self.example_mode not in EXAMPLE_MODES:
+            raise ValueError(f"example_mode must be one of {', '.join(EXAMPLE_MODES)}, not {self.example_mode!r}")
         if self.samples < 1 or self.repair_rounds < 0 or self.max_new_tokens < 1:
             raise ValueError("samples and max_new_tokens must be >= 1 and repair_rounds >= 0")
 

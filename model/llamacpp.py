@@ -35,6 +35,7 @@ import numpy as np
 from model.base import Generator
 from model.errors import ModelError
 from model.lookup import PromptLookup
+from model.prefix_states import PrefixStates
 from model.presets import GenSettings
 from model.prompts import Request, continuation_text
 from model.types import Candidate, StreamChunk
@@ -268,13 +269,18 @@ class LlamaCppGenerator(Generator):
                  n_ctx: int = 8192, n_threads: int | None = None, n_threads_batch: int | None = None,
                  seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 2,
                  lookup_tokens: int = 4, lookup_max_tokens: int = 64, n_batch: int = 512,
-                 continue_threads: bool = True, continue_max_tokens: int = 4096) -> None:
+                 continue_threads: bool = True, continue_max_tokens: int = 4096, prefix_cache: bool = True,
+                 prefix_cache_dir: str | None = None, prefix_cache_mb: int = 256, prefix_cache_disk_mb: int = 1024
+                 ) -> None:
         """prompt_lookup: draft revision turns from the prompt (model.lookup); lookup_ngram: tokens that must match
         before a draft is made; lookup_tokens: the first draft after a match; lookup_max_tokens: the longest draft
         (drafts grow in between while they are accepted; at most n_batch - 1). continue_threads: a revision of the
         code this model just wrote for the same `Request.thread` continues that exchange, whose keys and values
         are still cached, instead of restating the code (whose prefill is most of an edit turn on a CPU), while
-        the conversation stays under continue_max_tokens."""
+        the conversation stays under continue_max_tokens. prefix_cache: the cache state after a first figure's worked
+        examples is saved (prefix_cache_mb in memory, prefix_cache_disk_mb on disk under prefix_cache_dir, default
+        the model cache's prompt-states folder; "" keeps them in memory only) and restored when a later prompt
+        starts with the same examples (model.prefix_states)."""
         llama_cpp = _import_llama()
         from llama_cpp import _internals as internals
 
@@ -328,6 +334,16 @@ class LlamaCppGenerator(Generator):
         self.continue_threads = bool(continue_threads)
         self.continue_max_tokens = int(continue_max_tokens)
         self._last: _Exchange | None = None  # the exchange the cache holds, when it belongs to a thread
+        self._states: PrefixStates | None = None
+        if prefix_cache:
+            if prefix_cache_dir is None:
+                from model.embedded import cache_root
+
+                prefix_cache_dir = str(cache_root() / "prompt-states")
+            self._states = PrefixStates(
+                model_path=self.model_path, runtime=f"llama-cpp-python {llama_cpp.__version__}, f16 cache",
+                max_bytes=int(prefix_cache_mb) << 20, directory=Path(prefix_cache_dir) if prefix_cache_dir else None,
+                max_disk_bytes=int(prefix_cache_disk_mb) << 20)
         try:
             PromptLookup([], first=self.lookup_tokens, longest=self.lookup_max_tokens, min_match=self.lookup_ngram)
         except ValueError as exc:
@@ -567,8 +583,12 @@ class LlamaCppGenerator(Generator):
                 return
             del self._kv[n:]
 
-    def _prefill(self, prompt: list[int]) -> np.ndarray:
-        """Bring the cache to the prompt, reusing the longest shared prefix; the logits after the last token."""
+    def _prefill(self, prompt: list[int], keep: int = 0) -> np.ndarray:
+        """Bring the cache to the prompt, reusing the longest shared prefix; the logits after the last token.
+
+        keep: the length of a prefix worth saving (worked examples): its saved state is restored when the cache
+        shares less of the prompt, and saved after its prefill when there is none.
+        """
         shared = 0
         for a, b in zip(self._kv, prompt):
             if a != b:
@@ -576,10 +596,47 @@ class LlamaCppGenerator(Generator):
             shared += 1
         shared = min(shared, len(prompt) - 1)  # the last prompt token runs again to give the first logits
         self._last = None  # the cache moves on; a caller that keeps an exchange notes it again afterwards
+        keep = keep if self._states is not None and 0 < keep < len(prompt) else 0
+        key = self._states.key(prompt[:keep], self._adapter_paths.get(self._active or "")) if keep else ""
+        if keep and shared < keep:
+            data = self._states.get(key)
+            if data is not None and self._restore(data, prompt[:keep]):
+                shared = keep
         self._truncate_cache(shared)
         self._prefilled = len(prompt) - len(self._kv)
+        if keep and len(self._kv) < keep:
+            self._decode(prompt[len(self._kv):keep], "last")
+            self._save(key)
         self._decode(prompt[len(self._kv):], "last")
         return self._logits(self._batch.batch.n_tokens - 1)
+
+    def _save(self, key: str) -> None:
+        """Save the state of sequence 0 (the cached tokens) under key."""
+        llama_cpp = self._llama_cpp
+        size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, buf, size, 0)
+        if written:
+            self._states.put(key, ctypes.string_at(buf, written))
+
+    def _restore(self, data: bytes, tokens: list[int]) -> bool:
+        """Replace the cache by a saved state of exactly these tokens; False (cache empty) when llama.cpp refuses."""
+        self._forget_cache()
+        src = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if self._llama_cpp.llama_state_seq_set_data(self._ctx.ctx, src, len(data), 0) != len(data):
+            log.warning("A saved prompt state did not load; the prompt is computed instead")
+            self._forget_cache()
+            return False
+        self._kv = list(tokens)
+        return True
+
+    def _examples_prefix(self, request: Request, messages: list[dict[str, Any]], prompt: list[int]) -> int:
+        """The number of prompt tokens up to the end of the worked examples (0 when the prompt has none)."""
+        if self._states is None or request.code or len(messages) < 3 or not self.examples_for(request):
+            return 0
+        head = self.tokenize(self._template.render(messages=messages[:-1], add_generation_prompt=False,
+                                                   bos_token="", eos_token=""))
+        return len(head) if 0 < len(head) < len(prompt) and prompt[:len(head)] == head else 0
 
     def _check_prompt(self, prompt: list[int]) -> None:
         if not prompt:
@@ -599,7 +656,7 @@ class LlamaCppGenerator(Generator):
 
     def _run(self, prompt: list[int], *, max_new_tokens: int, sampling: Sampling,
              stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,
-             lookup: bool = False) -> _Result:
+             lookup: bool = False, keep: int = 0) -> _Result:
         """Decode one reply to the prompt (the caller holds the lock)."""
         self._check_prompt(prompt)
         reply = _Reply(self, prompt, min(max_new_tokens, self.n_ctx - len(prompt)), sampling, on_text)
@@ -608,7 +665,7 @@ class LlamaCppGenerator(Generator):
         drafted = accepted = batches = 0
         cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
         t0 = time.perf_counter()
-        logits = self._prefill(prompt)
+        logits = self._prefill(prompt, keep)
         prefilled = self._prefilled
         prompt_ms = _ms_since(t0)
         t1 = time.perf_counter()
@@ -646,7 +703,7 @@ class LlamaCppGenerator(Generator):
         return res
 
     def _run_batch(self, prompt: list[int], n: int, *, max_new_tokens: int, sampling: Sampling,
-                   stop_events: list[threading.Event]) -> list[_Result]:
+                   stop_events: list[threading.Event], keep: int = 0) -> list[_Result]:
         """n sampled replies decoded side by side as n sequences that share the prompt's cache cells.
 
         Decoding on a CPU is bound by reading the weights, which one step for n sequences reads once.
@@ -657,7 +714,7 @@ class LlamaCppGenerator(Generator):
         replies = [_Reply(self, prompt, budget, sampling) for _ in range(n)]
         cancelled = lambda: any(e.is_set() for e in stop_events)  # noqa: E731
         t0 = time.perf_counter()
-        logits = self._prefill(prompt)
+        logits = self._prefill(prompt, keep)
         prefilled = self._prefilled
         base = len(self._kv)
         for seq in range(1, n):
@@ -728,13 +785,15 @@ class LlamaCppGenerator(Generator):
         return cand
 
     def _use_lookup(self, request: Request) -> bool:
-        """Prompt lookup pays off where the reply copies the prompt: revisions of existing code."""
-        return self.prompt_lookup and bool(request.code)
+        """Prompt lookup pays off where the reply copies the prompt: revisions of existing code, and first figures
+        that follow worked examples (whose helpers and layout the answer reuses)."""
+        return self.prompt_lookup and (bool(request.code) or bool(self.examples_for(request)))
 
     def _generate_one(self, prompt: list[int], request: Request, mnt: int, sampling: Sampling,
-                      stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None) -> _Result:
+                      stop_events: list[threading.Event], on_text: Callable[[str], None] | None = None,
+                      keep: int = 0) -> _Result:
         res = self._run(prompt, max_new_tokens=mnt, sampling=sampling, stop_events=stop_events, on_text=on_text,
-                        lookup=self._use_lookup(request))
+                        lookup=self._use_lookup(request), keep=keep)
         self.last_stats = {"prompt_tokens": len(prompt), "new_tokens": len(res.tokens), "drafted": res.drafted,
                            "accepted": res.accepted, "prefilled": res.prefilled, "batches": res.batches,
                            "prompt_ms": res.prompt_ms, "decode_ms": res.decode_ms}
@@ -746,12 +805,13 @@ class LlamaCppGenerator(Generator):
         self._validate(request, n)
         mnt, temp = self._limits(max_new_tokens, temperature)
         msgs, prompt = self._prompt(request, mnt)
+        keep = self._examples_prefix(request, msgs, prompt)
         sampling = self._sampling(temp)
         events = [stop_event] if stop_event else []
         cands: list[Candidate] = []
         with self._lock:
             if temp <= 0 or n == 1:  # greedy decoding gives one answer
-                res = self._generate_one(prompt, request, mnt, sampling, events)
+                res = self._generate_one(prompt, request, mnt, sampling, events, keep=keep)
                 cands.append(self._to_candidate(res, request.lang))
                 self._remember(request, msgs, res.text, res.finish, cands[0].code)
             else:
@@ -759,7 +819,8 @@ class LlamaCppGenerator(Generator):
                                          "prefilled": 0, "batches": 0, "prompt_ms": 0.0, "decode_ms": 0.0}
                 while len(cands) < n and not any(e.is_set() for e in events):
                     k = min(n - len(cands), MAX_PARALLEL)
-                    results = self._run_batch(prompt, k, max_new_tokens=mnt, sampling=sampling, stop_events=events)
+                    results = self._run_batch(prompt, k, max_new_tokens=mnt, sampling=sampling, stop_events=events,
+                                              keep=keep)
                     cands += [self._to_candidate(r, request.lang) for r in results]
                     stats["parallel"] = stats.get("parallel", k)
                     stats["new_tokens"] += sum(len(r.tokens) for r in results)
@@ -785,6 +846,7 @@ class LlamaCppGenerator(Generator):
         self._validate(request)
         mnt, temp = self._limits(max_new_tokens, temperature)
         msgs, prompt = self._prompt(request, mnt)
+        keep = self._examples_prefix(request, msgs, prompt)
         sampling = self._sampling(temp)
         abandoned = threading.Event()  # set when the consumer stops iterating early
         events = [abandoned] + ([stop_event] if stop_event else [])
@@ -795,7 +857,7 @@ class LlamaCppGenerator(Generator):
         def work() -> None:
             try:
                 with self._lock:
-                    res = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put)
+                    res = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put, keep=keep)
                     result["out"] = res
                     result["cand"] = cand = self._to_candidate(res, request.lang)
                     self._remember(request, msgs, res.text, res.finish, cand.code)
@@ -856,7 +918,7 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
     """Load a GGUF file into a llama.cpp generator with optional PEFT adapters.
 
     options: n_ctx, n_threads_batch, seed, prompt_lookup, lookup_ngram, lookup_tokens, lookup_max_tokens, n_batch,
-    continue_threads, continue_max_tokens.
+    continue_threads, continue_max_tokens, prefix_cache, prefix_cache_dir, prefix_cache_mb, prefix_cache_disk_mb.
     """
     from model.hf import _normalise_adapters
 
@@ -870,7 +932,8 @@ def load_llamacpp(gguf_path: str, *, name: str | None = None,
             raise ModelError(f"{key}={value!r} is a transformers option; the llama.cpp backend runs GGUF files on "
                              "the CPU (use backend='transformers').")
     known = {"n_ctx", "n_threads_batch", "seed", "prompt_lookup", "lookup_ngram", "lookup_tokens",
-             "lookup_max_tokens", "n_batch", "continue_threads", "continue_max_tokens"}
+             "lookup_max_tokens", "n_batch", "continue_threads", "continue_max_tokens", "prefix_cache",
+             "prefix_cache_dir", "prefix_cache_mb", "prefix_cache_disk_mb"}
     unknown = set(options) - known
     if unknown:
         raise ModelError(f"Unknown llama.cpp option(s): {', '.join(sorted(unknown))}.")

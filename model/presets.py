@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from model.defaults import DEFAULTS
+from model.defaults import DEFAULTS, EXAMPLE_MODES
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "PROJECT_ROOT", "GenSettings", "Preset", "get_preset", "resolve_adapter_dir"]
 
@@ -24,10 +24,13 @@ class GenSettings:
     repetition_penalty: float | None = 1.05
     # Worked examples from model/examples retrieved and put before a first-figure request (0: none).
     examples: int = DEFAULTS.examples
+    example_mode: str = DEFAULTS.example_mode  # "shot" or "adapt" (model/defaults.py)
 
     def __post_init__(self) -> None:
         if not 0 <= int(self.examples) <= 4:
             raise ValueError(f"examples must be between 0 and 4, not {self.examples}")
+        if self.example_mode not in EXAMPLE_MODES:
+            raise ValueError(f"example_mode must be one of {', '.join(EXAMPLE_MODES)}, not {self.example_mode!r}")
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ def _status_text(req: Request) -> str:
     return text
 
 
-def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], int]) -> str:
+def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], int], adapt: bool = False) -> str:
     """The user message: history summary, current code and its status, sketch notes, then the instruction."""
     parts: list[str] = []
     summary = summarize_history(req.history, history_budget, count_tokens)
@@ -201,11 +201,14 @@ def _user_text(req: Request, history_budget: int, count_tokens: Callable[[str], 
         parts.append(summary)
     if req.code:
         parts.append(f"Current code ({_CODE_NAME[req.lang]}):\n```{_FENCE[req.lang]}\n{req.code.rstrip()}\n```")
-    return "\n\n".join(parts + _request_parts(req))
+    return "\n\n".join(parts + _request_parts(req, adapt))
 
 
-def _request_parts(req: Request) -> list[str]:
-    """What follows the code in a user message: its render status, sketch notes, then the instruction."""
+def _request_parts(req: Request, adapt: bool = False) -> list[str]:
+    """What follows the code in a user message: its render status, sketch notes, then the instruction.
+
+    adapt: the request follows a worked example and asks for that example's program changed to fit it.
+    """
     parts: list[str] = []
     status = _status_text(req)  # "" without code
     if status:
@@ -213,8 +216,15 @@ def _request_parts(req: Request) -> list[str]:
     if req.sketch_text:
         parts.append(f"The user drew on the figure:\n{req.sketch_text.strip()}")
     w, h = req.canvas
-    verb = "Revise the code" if req.code else f"Write a {_CODE_NAME[req.lang]} program"
-    parts.append(f"Canvas: {w}x{h}. {verb} for this request:\n{req.instruction.strip()}")
+    if req.code:
+        verb = "Revise the code for this request"
+    elif adapt:
+        verb = (f"Write a {_CODE_NAME[req.lang]} program for this new request. Start from the program above: "
+                "keep its structure and the helper functions that fit, and change the data, labels, sizes, "
+                "shapes and colours so that the figure shows exactly what this request asks")
+    else:
+        verb = f"Write a {_CODE_NAME[req.lang]} program for this request"
+    parts.append(f"Canvas: {w}x{h}. {verb}:\n{req.instruction.strip()}")
     return parts
 
 
@@ -246,14 +256,18 @@ def build_messages(
     count_tokens: Callable[[str], int] = estimate_tokens,
     system: str | None = None,
     examples: Sequence[Any] = (),
+    adapt_example: bool = False,
 ) -> list[dict[str, Any]]:
     """Chat messages for a request (with image parts first in the user turn when vision=True).
 
     examples: worked examples (see `example_turns`) placed as earlier turns before the request; p5 only.
+    adapt_example: a first figure asks for the last example's program changed to fit the request (small models
+    adapt a working program more reliably than they write one from nothing); otherwise the examples only show
+    the shape of a good answer.
     """
-    text = _user_text(request, history_budget, count_tokens)
-    sys_text = system if system is not None else system_prompt(request.lang, request.canvas)
     shots = example_turns(examples, is_japanese(request.instruction)) if request.lang == "p5" else []
+    text = _user_text(request, history_budget, count_tokens, adapt=adapt_example and bool(shots))
+    sys_text = system if system is not None else system_prompt(request.lang, request.canvas)
     if vision:
         msgs: list[dict[str, Any]] = [{"role": "system", "content": [{"type": "text", "text": sys_text}]}]
         for user, reply in shots:

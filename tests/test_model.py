@@ -1409,6 +1409,56 @@ def test_repairs_keep_the_thread():
     assert mismatch_request("circle(1, 1, 1);", ["want 5 circles"], request=req).thread == "session-a"
 
 
+def test_worked_examples_are_prefilled_once_and_their_saved_state_answers_alike(tiny_gguf, tmp_path):
+    """A first figure's worked examples are computed once per machine: a later process restores their state."""
+    states = tmp_path / "states"
+    req = Request("A bar chart of four values", thread="s")
+    first = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(states))
+    assert first.examples_for(req)  # the library has a bar chart
+    a = first.generate(req, max_new_tokens=8, temperature=0)[0]
+    cold = dict(first.last_stats)
+    assert cold["prefilled"] == cold["prompt_tokens"] and len(list(states.glob("*.kv"))) == 1
+    later = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(states))
+    b = later.generate(req, max_new_tokens=8, temperature=0)[0]
+    warm = later.last_stats
+    msgs = later.messages(req)
+    head = len(later.tokenize(later._template.render(messages=msgs[:-1], add_generation_prompt=False)))
+    # Only the request's own turn is computed; the examples' keys and values came from disk.
+    assert warm["prefilled"] == warm["prompt_tokens"] - head and 0 < warm["prefilled"] < head
+    assert b.text == a.text and b.logprob == pytest.approx(a.logprob, abs=1e-6)
+    # Another example set, a revision or the switch turned off save nothing more.
+    later.generate(Request("A bar chart of four values", code="function setup() {}", render_status="ok"),
+                   max_new_tokens=2, temperature=0)
+    off = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache=False)
+    off.generate(req, max_new_tokens=2, temperature=0)
+    assert off.last_stats["prefilled"] == off.last_stats["prompt_tokens"]
+    assert len(list(states.glob("*.kv"))) == 1
+
+
+def test_saved_prompt_states_are_keyed_by_model_adapter_and_tokens_and_kept_within_budget(tmp_path):
+    from model.prefix_states import PrefixStates
+
+    weights, adapter = tmp_path / "m.gguf", tmp_path / "a.gguf"
+    weights.write_bytes(b"GGUF" + b"0" * 10)
+    adapter.write_bytes(b"GGUF" + b"1" * 10)
+    st = PrefixStates(model_path=str(weights), runtime="v1", max_bytes=250, directory=tmp_path / "s", max_disk_bytes=350)
+    keys = {st.key([1, 2, 3], None), st.key([1, 2, 3], str(adapter)), st.key([1, 2, 4], None),
+            PrefixStates(model_path=str(weights), runtime="v2").key([1, 2, 3], None)}
+    assert len(keys) == 4
+    st.put("a", b"x" * 100)
+    st.put("b", b"y" * 100)
+    assert st.get("a") == b"x" * 100  # now the most recent
+    st.put("c", b"z" * 100)  # over the memory budget: "b", the least recently used, goes
+    assert len(st) == 2 and "b" not in st._memory
+    assert st.get("b") == b"y" * 100  # still on disk, read back
+    files = sorted(p.name for p in (tmp_path / "s").glob("*.kv"))
+    assert len(files) <= 3 and sum(p.stat().st_size for p in (tmp_path / "s").glob("*.kv")) <= 350
+    (tmp_path / "s" / "bad.kv").write_bytes(b"not a state")
+    assert PrefixStates(model_path=str(weights), runtime="v1", directory=tmp_path / "s").get("bad") is None
+    weights.write_bytes(b"GGUF" + b"2" * 20)  # a changed model file gets new keys
+    assert PrefixStates(model_path=str(weights), runtime="v1").key([1, 2, 3], None) not in keys
+
+
 def test_load_picks_the_backend(tiny, tiny_gguf, monkeypatch, tmp_path):
     import model.llamacpp
     import model.loader

@@ -211,6 +211,19 @@ def test_examples_become_earlier_turns_in_the_requests_language(library):
     assert len(build_messages(Request("x", lang="svg"), examples=[ex])) == 2
 
 
+def test_adapt_mode_asks_for_the_examples_program_changed_to_fit_the_request(library):
+    ex = next(e for e in library if e.id == "mlp-ja-3-5-2")
+    req = Request("A network with 2 inputs, 4 hidden units and 1 output")
+    shot = build_messages(req, examples=[ex])[-1]["content"]
+    adapt = build_messages(req, examples=[ex], adapt_example=True)[-1]["content"]
+    assert "Start from the program above" in adapt and "Start from the program above" not in shot
+    assert adapt.rstrip().endswith(req.instruction) and shot.rstrip().endswith(req.instruction)
+    # Without an example (none retrieved) or for a revision, the request reads as before.
+    assert build_messages(req, adapt_example=True)[-1]["content"] == build_messages(req)[-1]["content"]
+    edit = Request("make it blue", code="function setup() {}", render_status="ok")
+    assert "Revise the code for this request" in build_messages(edit, adapt_example=True)[-1]["content"]
+
+
 def test_generator_puts_examples_before_first_figures_only():
     from model.base import Generator
 
@@ -232,6 +245,10 @@ def test_generator_puts_examples_before_first_figures_only():
     assert len(Probe("probe", GenSettings()).messages(Request("A pie chart"))) == 2  # the default: none
     with pytest.raises(ValueError, match="examples"):
         GenSettings(examples=9)
+    with pytest.raises(ValueError, match="example_mode"):
+        GenSettings(example_mode="copy")
+    adapted = Probe("probe", GenSettings(examples=1, example_mode="adapt")).messages(Request("A pie chart of shares"))
+    assert "Start from the program above" in adapted[-1]["content"]
 
 
 def test_cli_examples_flags_reach_the_loader(monkeypatch, capsys):
@@ -255,6 +272,10 @@ def test_cli_examples_flags_reach_the_loader(monkeypatch, capsys):
     monkeypatch.setattr(model_cli, "load", fake_load)
     assert model_cli.main(["generate", "a pie chart", "--examples", "2", "--no-render"]) == 0
     assert seen["examples"] == 2 and "function setup" in capsys.readouterr().out
+    assert "example_mode" not in seen  # left to the preset (model/defaults.py)
+    assert model_cli.main(["generate", "a pie chart", "--examples", "1", "--example-mode", "adapt",
+                           "--no-render"]) == 0
+    assert seen["example_mode"] == "adapt"
     for cmd in (["generate", "--prompts", "p.jsonl", "--out", "o.jsonl"], ["run", "--out", "runs/x"]):
-        args = build_parser().parse_args(cmd + ["--examples", "1", "--request-checks"])
-        assert args.examples == 1 and args.request_checks is True
+        args = build_parser().parse_args(cmd + ["--examples", "1", "--request-checks", "--example-mode", "adapt"])
+        assert args.examples == 1 and args.request_checks is True and args.example_mode == "adapt"
