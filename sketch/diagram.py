@@ -610,7 +610,9 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
         y0, x0 = max(sl[0].start - pad, 0), max(sl[1].start - pad, 0)
         y1, x1 = min(sl[0].stop + pad, ink.shape[0]), min(sl[1].stop + pad, ink.shape[1])
         hole = lab[y0:y1, x0:x1] == i + 1
-        region = ndimage.binary_dilation(hole, iterations=r) & (hole | bridged[y0:y1, x0:x1])
+        # Filled: ink enclosed by the hole (a label touching the outline, cut off by its own small holes) is
+        # inside the shape, not a dent in it.
+        region = ndimage.binary_fill_holes(ndimage.binary_dilation(hole, iterations=r) & (hole | bridged[y0:y1, x0:x1]))
         res = _classify_region(region, (x0, y0), junctions, w, cfg)
         if res is None:
             # An arrowhead poking through a box's edge leaves a notch whose sides turn sharply at a junction:
@@ -810,6 +812,64 @@ def _text_pieces(ink: np.ndarray, L: float, cfg: DiagramConfig) -> tuple[list[np
             rest[objs[i]] &= ~(lab[objs[i]] == i + 1)
         boxes.append(np.array([x0, y0, x1, y1], float))
     return boxes, rest
+
+
+def _inside_labels(rest: np.ndarray, shapes: list[tuple[str, np.ndarray, np.ndarray]], boxes: list[np.ndarray],
+                   w: float, side: float) -> list[np.ndarray]:
+    """Ink left inside a shape once its ring is out, away from the outline, is the shape's label (handwriting
+    that touched the outline, so it was not a separate piece); it leaves `rest` and joins or makes a text box."""
+    out = list(boxes)
+    outlines = np.concatenate([np.asarray(o, float) for _, _, o in shapes]) if shapes else np.zeros((0, 2))
+    for _, region, _ in shapes:
+        ys, xs = np.nonzero(region)
+        sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        filled = ndimage.binary_fill_holes(region[sl])
+        sub = rest[sl] & filled
+        if not sub.any():
+            continue
+        depth = ndimage.distance_transform_edt(filled)
+        short = min(filled.shape)
+        lab, n = ndimage.label(sub, structure=_K8)
+        keep = np.zeros_like(sub)
+        for k, csl in enumerate(ndimage.find_objects(lab)):
+            comp = lab[csl] == k + 1
+            # Only pieces wholly inside (a connector's end pokes in from outside) that reach well away from the
+            # outline (a head's barb or a wobble of the ring stays next to it) and are more than a speck.
+            if (rest[sl][csl] & ~filled[csl] & ndimage.binary_dilation(comp)).any() or comp.sum() < w * w + 4:
+                continue
+            if depth[csl][comp].max() < max(0.4 * depth.max(), w):
+                continue
+            # Letters, not a stroke crossing the shape (an arc of a Venn circle not found): letter-high and a
+            # word wide at most (as for joined-up writing), and one letter's size or much more ink than one
+            # stroke across their extent.
+            if min(comp.shape) > side or max(comp.shape) > 4 * side:
+                continue
+            diag = math.hypot(*comp.shape)
+            if diag > min(0.5 * short, 1.5 * side) and float(skeletonize(comp).sum()) < 1.8 * diag:
+                continue
+            # ... nor ink along some shape's outline (another circle's arc off its fit).
+            cy, cx = np.nonzero(comp)
+            pts = np.stack([cx + csl[1].start + sl[1].start, cy + csl[0].start + sl[0].start], axis=1)
+            pts = pts[:: max(1, len(pts) // 40)].astype(float)
+            d = np.sqrt(((pts[:, None, :] - outlines[None, :, :]) ** 2).sum(-1)).min(axis=1)
+            if float((d <= 2 * w + 3).mean()) >= 0.5:
+                continue
+            keep[csl] |= comp
+        if not keep.any():
+            continue
+        rest[sl] &= ~keep
+        ky, kx = np.nonzero(keep)
+        b = np.array([kx.min() + sl[1].start, ky.min() + sl[0].start, kx.max() + 1 + sl[1].start,
+                      ky.max() + 1 + sl[0].start], float)
+        # Letters of the label that were separate pieces already make a text box inside the shape: one label.
+        for j, t in enumerate(out):
+            cx, cy = int((t[0] + t[2]) / 2) - sl[1].start, int((t[1] + t[3]) / 2) - sl[0].start
+            if 0 <= cy < filled.shape[0] and 0 <= cx < filled.shape[1] and filled[cy, cx]:
+                out[j] = np.array([min(t[0], b[0]), min(t[1], b[1]), max(t[2], b[2]), max(t[3], b[3])], float)
+                break
+        else:
+            out.append(b)
+    return out
 
 
 # Decomposition ---------------------------------------------------------------------------------------------------
@@ -1304,7 +1364,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
     L = max(box[2] - box[0], box[3] - box[1], 1.0)
     prims: list[Primitive] = []
-    text_boxes, body = _text_pieces(ink, max(L, cfg.text_canvas / cfg.text_side * canvas_side), cfg)
+    L_text = max(L, cfg.text_canvas / cfg.text_side * canvas_side)
+    text_boxes, body = _text_pieces(ink, L_text, cfg)
     skel = skeletonize(body)
     sk_len = max(float(skel.sum()), 1.0)
     w = max(1.0, float(body.sum()) / sk_len)
@@ -1337,6 +1398,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             rest &= ~_ring(region, grow)
             prims.append(_shape_primitive(kind, outline, w))
         n_shapes = len(prims)
+    text_boxes = _inside_labels(rest, shapes, text_boxes, w, cfg.text_side * L_text)
     if axes is not None:
         # The axes out too: curves crossing them are cut there and rejoined straight across below, instead of
         # being traced around the crossing onto the axis.

@@ -439,6 +439,24 @@ def test_label_inside_a_shape_is_text_not_geometry():
     assert "with a handwritten label inside" in a.describe()
 
 
+@pytest.mark.parametrize("both_sides", [False, True])
+def test_label_running_into_its_circles_outline_is_one_label_not_lines(both_sides):
+    """Handwriting inside a node whose strokes run on into the node's outline (an L's foot, a T's bar) is still
+    the node's label: two circles, one line between them, one text mark, nothing else."""
+    cs, r = [(250, 300), (560, 300)], 60
+    circles = [ellipse_path(x, y, r, r) for x, y in cs]
+    line = [[_toward(cs[0], r, cs[1]), _toward(cs[1], r, cs[0])]]
+    glyphs = [[(190 if both_sides else 212, 288), (232, 288)], [(222, 288), (222, 314)],             # T
+              [(258, 290), (242, 290), (242, 301), (258, 301), (258, 314), (242, 314)],               # S
+              [(268, 288), (268, 314), (310, 314)]]                                                    # L
+    a = analyze(_pad([(circles, 5), (line, 5), (glyphs, 3)]), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["circle"] == 2 and counts["line"] == 1 and counts["text_mark"] == 1
+    assert counts["arrow"] == 0 and counts["freehand"] == 0
+    assert len(a.diagram.connections) == 1
+    assert "with a handwritten label inside" in a.describe()
+
+
 def test_synthetic_diagrams_are_reproducible_and_carry_truth():
     from sketch.synth import DIAGRAM_FAMILIES, make_diagram
     for fam in DIAGRAM_FAMILIES:
