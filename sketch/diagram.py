@@ -1570,7 +1570,10 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             others = longer + [k for k in traced_long if along_frac[k][m - n_traced] < 0.5]
         else:
             others = longer
-        sp = [(_head_spread(pieces, m, side, others, rest, w, cfg.head_zone * L, at_shape[side], reach,
+        # A short arrow's ends each look at their own half: the head zone reaching past the middle would see the
+        # far end's head too (a double head between two boxes close together).
+        zone = min(cfg.head_zone * L, max(0.5 * lens[m], 2 * w + 2))
+        sp = [(_head_spread(pieces, m, side, others, rest, w, zone, at_shape[side], reach,
                             through, bands) - 2) / w for side in (0, 1)]
         spread_of[m] = sp
         for side in (0, 1):

@@ -413,6 +413,24 @@ def test_flowchart_of_boxes_joined_by_downward_arrows():
     assert "3 boxes top to bottom joined by downward arrows" in a.describe()
 
 
+@pytest.mark.parametrize("gap, barb", [(44, 16), (56, 22)])
+def test_short_arrows_between_boxes_close_together_point_one_way(gap, barb):
+    """Five boxes stacked close together, each joined to the next by a short arrow whose head covers a good part
+    of it: every arrow has one head, at its lower end (not a double-headed arrow), so the chain reads downward."""
+    hh, boxes, arrows = 36, [], []
+    ys = [50 + k * (2 * hh + gap) for k in range(5)]
+    for y in ys:
+        boxes.append([(300, y - hh), (500, y - hh), (500, y + hh), (300, y + hh), (300, y - hh - 4)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((400, y0 + hh + 2), (400, y1 - hh - 2), bl=barb)
+    a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 5 and counts["arrow"] == 4 and counts["line"] == 0
+    assert [p.heads for p in a.diagram.primitives if p.kind == "arrow"] == [1] * 4
+    ch = a.structure["chain"]
+    assert len(ch["order"]) == 5 and ch["direction"] == "down" and ch["arrows"] == "forward"
+
+
 def test_bar_chart_on_axes_reports_bar_count_and_heights():
     axes = [[(100, 60), (100, 540), (760, 540)]]               # one L-shaped stroke
     heights = [150, 300, 220, 400]
