@@ -1514,6 +1514,13 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                     d = float(np.hypot(*(qs - end)))
                     if d > 2 * w + 0.5 * lens[k] + 2:
                         continue
+                    # A barb spreads away from the shaft's line; a piece half the shaft's length or more that
+                    # starts off to its side and runs beside it is another arrow's shaft (two short arrows both
+                    # ways between two states).
+                    lat_near = abs(float(np.cross(u, qs - end)))
+                    lat_far = abs(float(np.cross(u, qe - end)))
+                    if lat_near > w + 2 and lat_far <= lat_near and lens[k] >= 0.5 * lens[m]:
+                        continue
                     ang = _angle(qe - qs, u)
                     if 10 <= ang <= 75 and (best is None or d < best[0]):
                         best = (d, m, side)

@@ -633,3 +633,14 @@ def test_bar_whose_side_stops_short_of_the_axis_is_still_a_bar(seed):
     assert counts["rectangle"] == d.structure["bars"] == a.structure["bars"]
     assert counts["freehand"] == 0 and counts["line"] == 0
     assert sc.counts_exact and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [14, 74, 114])
+def test_two_short_arrows_both_ways_between_states_are_two_arrows(seed):
+    """Between two states in a row, one arrow each way, drawn side by side: the one starting beside the other's
+    tip is an arrow of its own, not a barb of that tip, so every connection is read with its direction."""
+    d, a, sc = _read_synthetic("state_machine", seed)
+    pairs = {(x, y) for x, y, _ in d.connections}
+    assert any((y, x) in pairs for x, y in pairs)
+    assert a.diagram.counts()["arrow"] == d.counts["arrow"]
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
