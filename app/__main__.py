@@ -28,6 +28,7 @@ class AppArgs:
     concurrency: int | None = None  # None: follows the backend (local model 1, endpoint ENDPOINT_CONCURRENCY)
     max_upload_mb: float = 8.0
     preload: bool = True
+    warm_examples: bool = True  # after preloading, save the worked examples' prompt states until a request comes
     data_dir: str | None = None  # None: default_data_dir()
     expire_days: float = -1  # -1: never on a laptop, 30 on a Space; 0: never
     max_message_chars: int = Limits.max_message_chars
@@ -64,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> AppArgs:
     p.add_argument("--max-upload-mb", type=float, default=8.0, help="largest image a user may attach")
     p.add_argument("--no-preload", dest="preload", action="store_false",
                    help="load the model on the first request instead of at start")
+    p.add_argument("--no-warm-examples", dest="warm_examples", action="store_false",
+                   help="do not compute the worked examples' prompt states in the background after loading "
+                        "(they make a first figure's prompt quick; the work gives way to the first request)")
     p.add_argument("--data-dir", default=None,
                    help=f"where sessions are saved (default: {default_data_dir()}; on a Space /data when present)")
     p.add_argument("--expire-days", type=float, default=-1,
@@ -100,19 +104,26 @@ def main(argv: list[str] | None = None) -> None:
     log.info("generations at once: %d; sessions in %s", concurrency, sessions.store.path)
     if args.preload:
         # Load in the background so the page is up at once; the first request waits for it if needed.
-        threading.Thread(target=_preload, args=(engine,), daemon=True).start()
+        threading.Thread(target=_preload, args=(engine, args.warm_examples), daemon=True).start()
     demo = build_ui(engine=engine, concurrency_limit=concurrency, sessions=sessions)
     demo.queue(default_concurrency_limit=max(4, concurrency), max_size=64).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         max_file_size=f"{int(args.max_upload_mb)}mb", **launch_kwargs())
 
 
-def _preload(engine: Engine) -> None:
+def _preload(engine: Engine, warm_examples: bool = True) -> None:
     try:
-        engine.generator()
+        gen = engine.generator()
         log.info("model ready: %s", engine.describe())
     except Exception as e:  # the UI reports it again on the first request
         log.error("could not load the model: %s", e)
+        return
+    if warm_examples and hasattr(gen, "warm_examples"):
+        try:
+            saved = gen.warm_examples()
+            log.info("worked examples: %d prompt states saved in the background", saved)
+        except Exception as e:  # only a first figure's speed depends on it
+            log.warning("could not save the worked examples' prompt states: %s", e)
 
 
 if __name__ == "__main__":

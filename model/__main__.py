@@ -4,6 +4,7 @@
         [--model NAME] [--backend transformers|llamacpp] [--adapter PATH] [-n N] [--examples K] [--repair R]
         [--request-checks | --no-request-checks] [--max-new-tokens K] [--all]
     python -m model presets
+    python -m model warm [--model NAME] [--adapter PATH | --no-adapter] [--languages en,ja]
 
 Every setting left out comes from model/defaults.py, as in the app and `python -m eval`.
 """
@@ -70,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="rank candidates by log-probability only, without test-rendering them")
     g.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub.add_parser("presets", help="list the named presets")
+    w = sub.add_parser("warm", help="compute and save the prompt states of the worked examples (llama.cpp), so that "
+                                    "first figures skip their prefill")
+    w.add_argument("--model", default=DEFAULTS.preset, help=f"preset, .gguf file (default {DEFAULTS.preset})")
+    w.add_argument("--adapter", default=None, help="PEFT adapter directory (default: as model/defaults.py says)")
+    w.add_argument("--no-adapter", action="store_true", help="the base model alone")
+    w.add_argument("--languages", default="en,ja", help="caption languages to warm (default en,ja)")
     return p
 
 
@@ -212,6 +219,20 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warm(args: argparse.Namespace) -> int:
+    """Save the worked examples' prompt states for the model the app would load with these flags."""
+    adapter: Any = False if args.no_adapter else (args.adapter or DEFAULTS.adapter_arg())
+    gen = load(args.model, adapter=adapter, examples=1)
+    if not hasattr(gen, "warm_examples"):
+        raise ModelError(f"{gen.name} is not run by llama.cpp here; only that backend saves prompt states.")
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
+    if not set(languages) <= {"en", "ja"}:
+        raise ModelError(f"--languages takes en and/or ja, not {args.languages!r}")
+    saved = gen.warm_examples(languages, progress=True)
+    print(json.dumps({"model": gen.name, "adapter": gen.adapter, "saved": saved}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -222,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{p.name:22s} {p.model:36s} adapter={p.adapter or '-'} {p.note}")
         return 0
     try:
-        return _generate(args)
+        return _warm(args) if args.command == "warm" else _generate(args)
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -334,6 +334,7 @@ class LlamaCppGenerator(Generator):
         self.continue_threads = bool(continue_threads)
         self.continue_max_tokens = int(continue_max_tokens)
         self._last: _Exchange | None = None  # the exchange the cache holds, when it belongs to a thread
+        self._requests = 0  # calls that asked for the cache so far: a warm-up gives way as soon as one does
         self._states: PrefixStates | None = None
         if prefix_cache:
             if prefix_cache_dir is None:
@@ -530,6 +531,7 @@ class LlamaCppGenerator(Generator):
         """Take `reply` as the model's answer to `request` on its thread and bring the cache to that exchange, so
         the next revision of the thread continues it (a reply obtained elsewhere, e.g. a benchmark's program)."""
         self._validate(request)
+        self._requests += 1
         msgs, _ = self._prompt(request, 0)
         tokens = self.tokenize(self._render(msgs) + reply)
         with self._lock:
@@ -629,6 +631,67 @@ class LlamaCppGenerator(Generator):
             return False
         self._kv = list(tokens)
         return True
+
+    def warm_examples(self, languages: tuple[str, ...] = ("en", "ja"), *, examples: Sequence[Any] | None = None,
+                      stop_event: threading.Event | None = None, chunk: int = 32, progress: bool = False) -> int:
+        """Compute and save the state of every worked example's prefix not saved yet; the number saved.
+
+        For a first figure with one worked example (the prompt settings' examples == 1) on the default canvas, in
+        each language's captions. The prefill runs a chunk at a time and gives way for good as soon as a request
+        arrives (or stop_event is set), so a user waits at most one chunk; what it saved stays for later
+        processes. Examples whose labels are in a language come first for it: retrieval prefers them.
+        examples: these instead of the whole library.
+        """
+        if self._states is None or int(getattr(self.settings, "examples", 0) or 0) != 1:
+            return 0
+        from model.examples import load_library
+        from model.prompts import build_messages, is_japanese
+
+        seen = self._requests
+        given_way = lambda: seen != self._requests or (stop_event is not None and stop_event.is_set())  # noqa: E731
+        library = list(examples) if examples is not None else load_library()
+        items = [(ex, lang) for lang in languages
+                 for ex in sorted(library, key=lambda e: is_japanese(e.code) != (lang == "ja"))]
+        saved = 0
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(items), desc="worked examples", unit="example")
+        try:
+            for ex, lang in items:
+                if bar is not None:
+                    bar.update(1)
+                req = Request("図を描いて" if lang == "ja" else "Draw a figure")
+                msgs = build_messages(req, history_budget=self.settings.history_budget,
+                                      count_tokens=self.count_tokens, examples=[ex])[:-1]
+                head = self.tokenize(self._template.render(messages=msgs, add_generation_prompt=False,
+                                                           bos_token="", eos_token=""))
+                key = self._states.key(head, self._adapter_paths.get(self._active or ""))
+                if self._states.has(key):
+                    continue
+                done = 0
+                while done < len(head):
+                    if given_way():
+                        return saved
+                    with self._lock:
+                        if given_way():
+                            return saved
+                        if self._kv[:done] != head[:done]:  # the cache moved on meanwhile: start this one again
+                            done = 0
+                        self._last = None
+                        self._truncate_cache(done)
+                        done = len(self._kv)  # 0 when llama.cpp could not cut the cache and it was emptied
+                        self._decode(head[done:done + chunk], "last")
+                        done = len(self._kv)
+                with self._lock:
+                    if self._kv == head:
+                        self._save(key)
+                        saved += 1
+        finally:
+            if bar is not None:
+                bar.close()
+        return saved
 
     def _examples_prefix(self, request: Request, messages: list[dict[str, Any]], prompt: list[int]) -> int:
         """The number of prompt tokens up to the end of the worked examples (0 when the prompt has none)."""
@@ -803,6 +866,7 @@ class LlamaCppGenerator(Generator):
     def generate(self, request: Request, n: int = 1, max_new_tokens: int | None = None,
                  temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
         self._validate(request, n)
+        self._requests += 1
         mnt, temp = self._limits(max_new_tokens, temperature)
         msgs, prompt = self._prompt(request, mnt)
         keep = self._examples_prefix(request, msgs, prompt)
@@ -844,6 +908,7 @@ class LlamaCppGenerator(Generator):
     def stream(self, request: Request, max_new_tokens: int | None = None, temperature: float | None = None,
                stop_event: threading.Event | None = None) -> Iterator[StreamChunk]:
         self._validate(request)
+        self._requests += 1
         mnt, temp = self._limits(max_new_tokens, temperature)
         msgs, prompt = self._prompt(request, mnt)
         keep = self._examples_prefix(request, msgs, prompt)
@@ -886,6 +951,7 @@ class LlamaCppGenerator(Generator):
     def continue_generation(self, request: Request, candidate: Candidate, max_new_tokens: int | None = None,
                             stop_event: threading.Event | None = None) -> Candidate:
         self._validate(request)
+        self._requests += 1
         mnt, temp = self._limits(max_new_tokens, None)
         last = self._last
         if last is not None and request.thread and last.thread == request.thread and last.reply == candidate.text:

@@ -78,6 +78,11 @@ class PrefixStates:
         self._keep(key, data)
         return data
 
+    def has(self, key: str) -> bool:
+        """True when a state for the key is saved (in memory or on disk)."""
+        path = self._path(key)
+        return key in self._memory or (path is not None and path.is_file())
+
     def put(self, key: str, data: bytes) -> None:
         """Save a state in memory and, when there is a directory, on disk."""
         self._keep(key, data)

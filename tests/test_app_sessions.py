@@ -523,6 +523,34 @@ def test_default_concurrency_follows_the_backend(tmp_path):
     assert parse_args(["--concurrency", "3"]).concurrency == 3
 
 
+def test_preloading_warms_the_worked_examples_unless_told_not_to():
+    from app.__main__ import _preload, parse_args
+    from app.engine import Engine
+
+    class Gen:
+        name, adapter = "g", None
+
+        def __init__(self, fail=False):
+            self.warmed, self.fail = 0, fail
+
+        def warm_examples(self):
+            self.warmed += 1
+            if self.fail:
+                raise RuntimeError("disk full")
+            return 3
+
+    gen = Gen()
+    _preload(Engine(lambda m, a: gen))
+    assert gen.warmed == 1
+    _preload(Engine(lambda m, a: gen), warm_examples=False)
+    assert gen.warmed == 1
+    failing = Gen(fail=True)
+    engine = Engine(lambda m, a: failing)
+    _preload(engine)  # a failed warm-up is logged; the model stays loaded
+    assert failing.warmed == 1 and engine.loaded
+    assert parse_args([]).warm_examples is True and parse_args(["--no-warm-examples"]).warm_examples is False
+
+
 def test_default_data_dir(monkeypatch, tmp_path):
     from app.store import default_data_dir
 

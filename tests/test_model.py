@@ -1435,6 +1435,35 @@ def test_worked_examples_are_prefilled_once_and_their_saved_state_answers_alike(
     assert len(list(states.glob("*.kv"))) == 1
 
 
+def test_warming_saves_the_examples_states_and_gives_way_to_a_request(tiny_gguf, tmp_path, monkeypatch):
+    from model.examples import retrieve
+
+    req = Request("A bar chart of four values")
+    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path))
+    example = retrieve(req, 1)[0]
+    assert g.warm_examples(("en",), examples=[example], chunk=16) == 1
+    assert g.warm_examples(("en",), examples=[example]) == 0  # already saved
+    fresh = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path))
+    fresh.generate(req, max_new_tokens=2, temperature=0)
+    stats = fresh.last_stats
+    assert 0 < stats["prefilled"] < stats["prompt_tokens"] // 2  # the example's prefill was not repeated
+    # A request that arrives while warming stops it after the chunk in progress, for good.
+    other = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path / "b"))
+    chunks = []
+    real = other._decode
+
+    def decode(tokens, want):
+        chunks.append(len(tokens))
+        other._requests += 1  # as generate() does when a user's request comes in
+        return real(tokens, want)
+
+    monkeypatch.setattr(other, "_decode", decode)
+    assert other.warm_examples(("en", "ja"), examples=[example], chunk=16) == 0
+    assert chunks == [16] and not list((tmp_path / "b").glob("*.kv"))
+    assert load(str(tiny_gguf), backend="llamacpp", num_threads=1, prefix_cache_dir=str(tmp_path / "c")
+                ).warm_examples() == 0  # no worked examples in the prompt settings: nothing to warm
+
+
 def test_saved_prompt_states_are_keyed_by_model_adapter_and_tokens_and_kept_within_budget(tmp_path):
     from model.prefix_states import PrefixStates
 
