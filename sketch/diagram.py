@@ -1022,6 +1022,41 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     return kept
 
 
+def _join_corners(pieces: list[np.ndarray], lens: list[float], used: list[bool], heads: dict[tuple[int, int], int],
+                  shapes: list[Primitive], w: float, min_len: float, attach: float) -> None:
+    """Join (in place) two long pieces whose ends meet where no other long piece ends and no shape is near: a
+    connector's corner. The first piece takes the joined path; heads at the far ends move with it."""
+    near = max(2.0, 1.5 * w)
+    while True:
+        live = [k for k in range(len(pieces)) if not used[k] and lens[k] >= min_len]
+        ends = [(k, s, pieces[k][0 if s == 0 else -1]) for k in live for s in (0, 1)]
+        found = None
+        for i, (k, sk, pk) in enumerate(ends):
+            for m, sm, pm in ends[i + 1:]:
+                if m == k or math.dist(pk, pm) > near or (k, sk) in heads or (m, sm) in heads:
+                    continue
+                if any(math.dist(q, pk) <= 2 * near for j, _, q in ends if j not in (k, m)):
+                    continue
+                if any(abs(_dist_to_outline(tuple(pk), s)) <= attach for s in shapes):
+                    continue
+                found = (k, sk, m, sm)
+                break
+            if found:
+                break
+        if found is None:
+            return
+        k, sk, m, sm = found
+        a = pieces[k] if sk == 1 else pieces[k][::-1]       # ends at the corner
+        b = pieces[m] if sm == 0 else pieces[m][::-1]       # starts there
+        h0, h1 = heads.pop((k, 1 - sk), 0), heads.pop((m, 1 - sm), 0)
+        pieces[k] = np.vstack([a, b[1:]])
+        lens[k] = _plen(pieces[k])
+        used[m] = True
+        for side, h in ((0, h0), (1, h1)):
+            if h:
+                heads[(k, side)] = h
+
+
 def _facing(a: np.ndarray, sa: int, b: np.ndarray, sb: int, tol: float) -> bool:
     """True when two chains lie side by side in x and the given ends are their facing extremes."""
     ea, eb = (a[0] if sa == 0 else a[-1]), (b[0] if sb == 0 else b[-1])
@@ -1534,6 +1569,11 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             used[k] = True
             if best[1] >= 0:
                 heads[(best[1], best[2])] = heads.get((best[1], best[2]), 0) + 1
+    if not plot:
+        # A path turning a corner away from the shapes (a feedback arrow routed below a row of boxes) is cut
+        # there by tracing or at the sharp turn: its two pieces meeting end to end, with nothing else there, are
+        # one connector.
+        _join_corners(pieces, lens, used, heads, prims[:n_shapes], w, min_len, cfg.attach * L + 2 * w)
     if plot:
         # Curves cut where they cross each other or an axis are joined again where one continues the other;
         # arrowheads in a plot are the axes' only.

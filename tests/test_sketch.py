@@ -590,6 +590,27 @@ def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
     assert sc.counts_exact and sc.structure_ok
 
 
+@pytest.mark.parametrize("corner", ["left", "right"])
+def test_feedback_arrow_drawn_in_two_strokes_meeting_at_a_corner_is_one_arrow(corner):
+    """A feedback path under a row of boxes whose pen lifted at one of its corners (running a little past it) is
+    one arrow back to the first box, not an arrow and a stray line."""
+    xs, yb, over = [120, 330, 540], 380, 6
+    boxes = [[(x - 70, 150), (x + 70, 150), (x + 70, 250), (x - 70, 250), (x - 70, 146)] for x in xs]
+    arrows = [s for x0, x1 in zip(xs, xs[1:]) for s in _arrow((x0 + 72, 200), (x1 - 72, 200))]
+    if corner == "left":
+        path = [[(xs[-1], 252), (xs[-1], yb), (xs[0] - over, yb)], [(xs[0], yb + over), (xs[0], 252)]]
+    else:
+        path = [[(xs[-1], 252), (xs[-1], yb + over)], [(xs[-1] + over, yb), (xs[0], yb), (xs[0], 252)]]
+    path.append([(xs[0] - 13, 276), (xs[0], 252), (xs[0] + 13, 276)])          # the head on the first box
+    a = analyze(_pad([(boxes, 5), (arrows + path, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 3 and counts["arrow"] == 3 and counts["line"] == 0 and counts["freehand"] == 0
+    ch = a.structure["chain"]
+    assert len(ch["order"]) == 3 and ch["direction"] == "right" and ch["arrows"] == "forward"
+    first, last = ch["order"][0], ch["order"][-1]
+    assert ch["feedback"] == (last, first)
+
+
 @pytest.mark.parametrize("seed", [2, 23])
 def test_feedback_arrow_routed_under_a_row_of_boxes_is_not_read_as_axes(seed):
     """A feedback path (down from the last box, back left, up into the first) turns at a lower-left corner like
