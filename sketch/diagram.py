@@ -1482,6 +1482,27 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             near = [min(_near_segment(pt, a, b) for a, b in axis_segs) <= 2 * w + 3 + 0.02 * L for pt in sample]
             if np.mean(near) >= 0.8:
                 used[k] = True
+        # A wobbly axis is followed only so far: a piece going on from an axis's end along its line is the
+        # rest of that axis (with its arrowhead), not a curve or a line.
+        tol_ax = 2 * w + 3 + 0.02 * L
+        for k, q in enumerate(pieces):
+            if used[k]:
+                continue
+            for ai, (a, b) in enumerate(axis_segs):
+                u = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
+                off = np.abs((q - a) @ np.array([-u[1], u[0]]))
+                t = (q - a) @ u
+                n_ab = float(np.hypot(*(b - a)))
+                for e, beyond in ((a, t <= tol_ax), (b, t >= n_ab - tol_ax)):
+                    if min(math.dist(q[0], e), math.dist(q[-1], e)) <= tol_ax and off.max() <= tol_ax \
+                            and beyond.all():
+                        used[k] = True
+                        far = a + u * (float(t.min()) if e is a else float(t.max()))
+                        axis_segs[ai] = (far, b) if e is a else (a, far)
+                        break
+                if used[k]:
+                    break
+        axes = (np.array(axis_segs[0]), np.array(axis_segs[1]))
         hx, vx = axes
         xs_ = np.concatenate([hx[:, 0], vx[:, 0]])
         ys_ = np.concatenate([hx[:, 1], vx[:, 1]])

@@ -580,6 +580,17 @@ def test_plot_curves_cut_by_the_axes_and_each_other_are_read_as_whole_curves(see
     assert sc.counts_exact and sc.structure_ok
 
 
+@pytest.mark.parametrize("seed", [27, 54, 60])
+def test_rest_of_a_wobbly_axis_past_where_it_was_followed_is_part_of_the_axis(seed):
+    """An axis wobbling more than the walk along it follows stops short of its drawn end; the piece going on
+    from there along the axis's line (with its arrowhead) is the axis, not another curve or a line."""
+    d, a, sc = _read_synthetic("function_plot", seed)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["line"] == 0
+    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
+    assert sc.counts_exact and sc.structure_ok
+
+
 @pytest.mark.parametrize("seed", [14, 36])
 def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
     """The pen running on past a box's corner (closing it with an overshoot) is part of the box, not a line."""
