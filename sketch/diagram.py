@@ -51,6 +51,8 @@ class DiagramConfig:
     ellipse_iou: float = 0.88     # outline IoU with its moment ellipse, above: circle/ellipse
     rect_fill: float = 0.8        # outline area over its tightest rectangle, above: box
     convex: float = 0.9           # outline area over hull area, below: not a drawn shape
+    sag_convex: float = 0.85      # ... but down to this for a box (long sides sagging: a flat box drawn with a
+    sag_fill: float = 0.85        # ... wobble) that fills this much of its tightest rectangle and is no ellipse
     corner_deg: float = 50.0      # an outline turning sharper than this where strokes meet it is a cell, not a shape
     tail: float = 0.15            # ... where strokes meet: dead ends shorter than this × L are tails, not strokes
     clean_ellipse: float = 0.95   # ... unless it fits an ellipse
@@ -461,6 +463,8 @@ def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.nd
             kind = "rectangle"
         elif ell >= cfg.ellipse_iou:
             kind = "circle"
+    elif sol >= cfg.sag_convex and rect >= cfg.sag_fill and ell < cfg.ellipse_iou:
+        kind = "rectangle"
     return kind, out, {"ell": ell, "rect": rect, "sol": sol}
 
 

@@ -431,6 +431,26 @@ def test_short_arrows_between_boxes_close_together_point_one_way(gap, barb):
     assert len(ch["order"]) == 5 and ch["direction"] == "down" and ch["arrows"] == "forward"
 
 
+@pytest.mark.parametrize("sag, both_sides", [(8, True), (12, False), (16, False)])
+def test_flat_box_whose_long_sides_sag_is_still_a_box(sag, both_sides):
+    """A flat box drawn with its long sides bowing in (a wobbly hand over a long edge) is a box, not a free
+    curve or an arrow: the flowchart keeps its three boxes in a downward chain."""
+    ys, hh, boxes, arrows = [80, 300, 520], 35, [], []
+    for k, y in enumerate(ys):
+        s_top = sag if k == 0 else 0
+        s_bot = sag if k == 0 and both_sides else 0
+        top = [(250 + 15 * t, y - hh + s_top * math.sin(math.pi * t / 20)) for t in range(21)]
+        bot = [(550 - 15 * t, y + hh - s_bot * math.sin(math.pi * t / 20)) for t in range(21)]
+        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((400, y0 + hh + 2), (400, y1 - hh - 2))
+    a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 3 and counts["arrow"] == 2 and counts["freehand"] == 0
+    ch = a.structure["chain"]
+    assert len(ch["order"]) == 3 and ch["direction"] == "down" and ch["arrows"] == "forward"
+
+
 def test_bar_chart_on_axes_reports_bar_count_and_heights():
     axes = [[(100, 60), (100, 540), (760, 540)]]               # one L-shaped stroke
     heights = [150, 300, 220, 400]
