@@ -1754,9 +1754,17 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
 
 def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:
     """In a diagram of arrows that (nearly) all point one way, a connector whose head was not seen (heads pile
-    up where many arrows meet one shape) is taken to be an arrow pointing the same way."""
+    up where many arrows meet one shape) is taken to be an arrow pointing the same way; in one of many plain
+    lines, the odd arrow is a line."""
     arrows = [c for c in conns if c.directed]
     plain = [c for c in conns if not c.directed and prims[c.via].kind == "line"]
+    headed = [c for c in conns if prims[c.via].kind == "arrow"]
+    if len(plain) >= 8 and 0 < len(headed) <= len(plain) / 8:
+        # A head or two among many plain lines (a network's crossing lines) is ink of a crossing near an end.
+        for c in headed:
+            p = prims[c.via]
+            p.kind, p.heads, c.directed = "line", 0, False
+        return
     if len(arrows) < 3 or not plain or len(arrows) < 0.5 * len(plain):
         return
     # With fewer arrows than plain lines, a line needs some sign of a head: its end that would be the tip

@@ -696,3 +696,15 @@ def test_two_short_arrows_both_ways_between_states_are_two_arrows(seed):
     assert any((y, x) in pairs for x, y in pairs)
     assert a.diagram.counts()["arrow"] == d.counts["arrow"]
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [8, 38, 92])
+def test_dense_network_of_plain_lines_has_no_stray_arrow(seed):
+    """A fully connected network drawn with plain lines: ink where lines cross near a node is not read as an
+    arrowhead, so every connector is a line and every connection undirected."""
+    d, a, sc = _read_synthetic("network", seed)
+    assert d.counts["arrow"] == 0
+    counts = a.diagram.counts()
+    assert counts["arrow"] == 0 and counts["line"] == d.counts["line"]
+    assert not any(c.directed for c in a.diagram.connections)
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
