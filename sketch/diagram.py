@@ -1300,6 +1300,52 @@ def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.hypot(*(ap - t[..., None] * ab).transpose(2, 0, 1))
 
 
+def _resample_path(pts: list[Pt], n: int) -> np.ndarray:
+    """n points evenly spaced along a polyline."""
+    p = np.asarray(pts, float)
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(p, axis=0).T))])
+    if arc[-1] <= 0:
+        return np.repeat(p[:1], n, axis=0)
+    t = np.linspace(0, arc[-1], n)
+    return np.stack([np.interp(t, arc, p[:, 0]), np.interp(t, arc, p[:, 1])], axis=1)
+
+
+def _apart(p: Primitive, q: Primitive) -> float:
+    """Median distance from the middle of one connector's path to the other's path."""
+    mid = _resample_path(p.points, 21)[5:16]
+    other = np.asarray(q.points, float)
+    if len(other) < 2:
+        return float(np.hypot(*(mid - other[0]).T).min())
+    return float(np.median(_seg_dist(mid, other[:-1], other[1:]).min(axis=0)))
+
+
+def _side_by_side(mask: np.ndarray, a: np.ndarray, b: np.ndarray, path: list[Pt], w: float) -> bool:
+    """True when, across the middle of the segment a–b, ink runs beside the given path as well (a second
+    stroke between the same two ends), in at least four of five cross-sections."""
+    n = float(np.hypot(*(b - a)))
+    if n < 1:
+        return False
+    u = (b - a) / n
+    nrm = np.array([-u[1], u[0]])
+    p = _resample_path(path, 41)
+    along, side = (p - a) @ u, (p - a) @ nrm
+    hits = 0
+    for f in (0.3, 0.4, 0.5, 0.6, 0.7):
+        s0 = float(side[int(np.argmin(np.abs(along - f * n)))])
+        half = abs(s0) + 3 * w + 2
+        offs = np.arange(-half, half + 0.25, 0.5)
+        q = a + u * f * n + offs[:, None] * nrm
+        xi, yi = np.round(q[:, 0]).astype(int), np.round(q[:, 1]).astype(int)
+        ok = (xi >= 0) & (xi < mask.shape[1]) & (yi >= 0) & (yi < mask.shape[0])
+        ink = np.zeros(len(offs), bool)
+        ink[ok] = mask[yi[ok], xi[ok]]
+        lab, k = ndimage.label(ink)
+        centres = [float(offs[lab == r].mean()) for r in range(1, k + 1)]
+        if any(abs(c - s0) >= 2 * w + 2 for c in centres):
+            hits += 1
+    return hits >= 4
+
+
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
     return float(np.hypot(*(a + t * (b - a) - q)))
@@ -1721,14 +1767,33 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         tol = 0.6 * w + 2 + cfg.link_bow * float(np.hypot(*(b - a)))
         return np.mean([_near_segment(np.asarray(q, float), a, b) <= tol for q in prims[i].points]) >= 0.6
     drop = set()
+    # Two traced strokes side by side between one pair (an arrow each way, bowing apart) are the two
+    # connectors, and the straight check only saw ink between them; one whose head was not seen goes back.
+    traced_of: dict[frozenset[int], list[Connection]] = {}
+    for c in conns:
+        if not prims[c.via].extra.get("link"):
+            traced_of.setdefault(frozenset((c.a, c.b)), []).append(c)
+    both_ways = set()
+    for key, cs in traced_of.items():
+        if key not in linked or len(cs) != 2 or _apart(prims[cs[0].via], prims[cs[1].via]) < 2 * w + 2:
+            continue
+        both_ways.add(key)
+        drop.add(linked[key])
+        p1, p2 = prims[cs[0].via], prims[cs[1].via]
+        if (p1.heads == 1) != (p2.heads == 1):
+            h, o = (p1, p2) if p1.heads == 1 else (p2, p1)
+            if math.dist(o.head, h.head) < math.dist(o.tail, h.head):
+                o.tail, o.head, o.points = o.head, o.tail, o.points[::-1]
+            o.kind, o.heads = "arrow", 1
     for c in conns:
         j = linked.get(frozenset((c.a, c.b)))
-        if j is None or prims[c.via].extra.get("link"):
+        if j is None or prims[c.via].extra.get("link") or frozenset((c.a, c.b)) in both_ways:
             continue
         t = prims[c.via]
         lk = prims[j]
-        if t.heads == 1 and lk.heads == 1 and not along_link(c.via, j) and \
-                math.dist(t.head, lk.head) > math.dist(t.head, lk.tail):
+        if t.heads == 1 and lk.heads == 1 and math.dist(t.head, lk.head) > math.dist(t.head, lk.tail) and \
+                (not along_link(c.via, j) or _side_by_side(rest, np.asarray(lk.tail, float),
+                                                           np.asarray(lk.head, float), t.points, w)):
             continue     # two arrows between one pair, one each way
         if not (along_link(c.via, j) or t.kind == "line" or (t.kind == "arrow" and _stroke_kind(
                 np.asarray(t.points, float), w, cfg)[0] == "line")):

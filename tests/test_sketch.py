@@ -708,3 +708,14 @@ def test_dense_network_of_plain_lines_has_no_stray_arrow(seed):
     assert counts["arrow"] == 0 and counts["line"] == d.counts["line"]
     assert not any(c.directed for c in a.diagram.connections)
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [19, 33, 51])
+def test_two_arrows_bowing_apart_between_two_states_are_both_kept(seed):
+    """An arrow each way between two states, bowing a little apart, leaves ink all along the straight segment
+    between the states; the two strokes are the connectors (one way each), not one straight connector."""
+    d, a, sc = _read_synthetic("state_machine", seed)
+    pairs = {(x, y) for x, y, _ in d.connections}
+    assert any((y, x) in pairs for x, y in pairs)
+    assert a.diagram.counts()["arrow"] == d.counts["arrow"] and a.diagram.counts()["line"] == 0
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
