@@ -1809,12 +1809,68 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         keep = [i for i in range(len(prims)) if i not in drop]
         prims = [prims[i] for i in keep]
         conns = _attach(prims, n_shapes, w, L, cfg)
+    _piled_heads(prims, conns, n_shapes, rest, w, cfg.head_zone * L, grow)
     _consistent_heads(prims, conns)
     for p in prims:
         p.extra.pop("dense", None)
         p.extra.pop("spread", None)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
+
+
+def _piled_heads(prims: list[Primitive], conns: list[Connection], n_shapes: int, rest: np.ndarray, w: float,
+                 zone: float, grow: int) -> None:
+    """Heads piled up where many arrows meet a node are seen as ink, not as heads: when the ink just outside the
+    shapes, per connector, is heavy on the sides facing one way (where the connectors arrive) and light on the
+    other (where they leave), every plain line between two shapes is an arrow pointing that way."""
+    from skimage.measure import points_in_poly
+    plain = [c for c in conns if not c.directed and prims[c.via].kind == "line"]
+    if len(conns) < 4 or not plain:
+        return
+    vec = np.array([np.subtract(prims[c.b].center, prims[c.a].center) for c in conns])
+    axis = int(np.abs(vec).mean(axis=0).argmax())
+    size = float(np.median([max(prims[s].size) for s in range(n_shapes)]))
+    if np.any(np.abs(vec[:, axis]) < 0.5 * size):
+        return
+    count: dict[tuple[int, int], int] = {}
+    for c, v in zip(conns, vec):
+        lo, hi = (c.a, c.b) if v[axis] > 0 else (c.b, c.a)
+        count[(hi, 0)] = count.get((hi, 0), 0) + 1        # hi's side facing lower coordinates
+        count[(lo, 1)] = count.get((lo, 1), 0) + 1
+    ratio: dict[int, list[float]] = {0: [], 1: []}
+    for (s, side), n in count.items():
+        P = prims[s]
+        poly = np.asarray(P.points + P.points[:1], float)
+        m = int(grow + zone + 3)
+        x0, y0 = max(int(P.bbox[0]) - m, 0), max(int(P.bbox[1]) - m, 0)
+        x1, y1 = min(int(P.bbox[2]) + m + 1, rest.shape[1]), min(int(P.bbox[3]) + m + 1, rest.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        pts = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(float)
+        d = _seg_dist(pts, poly[:-1], poly[1:]).min(axis=0)
+        c0 = P.center[axis]
+        band = (d > grow) & (d <= grow + zone) & ((pts[:, axis] < c0) if side == 0 else (pts[:, axis] > c0))
+        band &= ~points_in_poly(pts, poly)
+        ratio[side].append(float((rest[y0:y1, x0:x1].ravel() & band).sum()) / (n * w * zone))
+    if not ratio[0] or not ratio[1]:
+        return
+    arrive, leave = float(np.mean(ratio[0])), float(np.mean(ratio[1]))
+    if arrive >= 1.35 and arrive >= 1.5 * leave:
+        way = 1.0
+    elif leave >= 1.35 and leave >= 1.5 * arrive:
+        way = -1.0
+    else:
+        return
+    for c in plain:
+        d = prims[c.b].center[axis] - prims[c.a].center[axis]
+        if np.sign(d) != way:
+            c.a, c.b = c.b, c.a
+        p = prims[c.via]
+        if math.dist(p.head, prims[c.a].center) < math.dist(p.tail, prims[c.a].center):
+            p.tail, p.head, p.points = p.head, p.tail, p.points[::-1]
+        p.kind, p.heads, c.directed = "arrow", 1, True
+        p.extra["head_inferred"] = True
 
 
 def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:

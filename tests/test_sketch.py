@@ -719,3 +719,14 @@ def test_two_arrows_bowing_apart_between_two_states_are_both_kept(seed):
     assert any((y, x) in pairs for x, y in pairs)
     assert a.diagram.counts()["arrow"] == d.counts["arrow"] and a.diagram.counts()["line"] == 0
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [19, 41, 51])
+def test_arrows_whose_heads_pile_up_at_the_nodes_they_reach_are_arrows(seed):
+    """A network drawn with arrows whose heads pile up where several arrive at one node: the ink there, heavy
+    on the nodes' arriving sides and light where the arrows leave, makes every connector an arrow that way."""
+    d, a, sc = _read_synthetic("network", seed)
+    assert d.counts["arrow"] > 0
+    counts = a.diagram.counts()
+    assert counts["arrow"] == d.counts["arrow"] and counts["line"] == 0
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
