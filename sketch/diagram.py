@@ -849,7 +849,7 @@ def _inside_labels(rest: np.ndarray, shapes: list[tuple[str, np.ndarray, np.ndar
             if min(comp.shape) > side or max(comp.shape) > 4 * side:
                 continue
             diag = math.hypot(*comp.shape)
-            if diag > min(0.5 * short, 1.5 * side) and float(skeletonize(comp).sum()) < 1.8 * diag:
+            if diag > min(0.5 * short, 1.5 * side) and float(skeletonize(comp).sum()) < 1.5 * diag:
                 continue
             # ... nor ink along some shape's outline (another circle's arc off its fit).
             cy, cx = np.nonzero(comp)

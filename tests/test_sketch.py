@@ -730,3 +730,12 @@ def test_arrows_whose_heads_pile_up_at_the_nodes_they_reach_are_arrows(seed):
     counts = a.diagram.counts()
     assert counts["arrow"] == d.counts["arrow"] and counts["line"] == 0
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("family, seed", [("flowchart", 30), ("state_machine", 17)])
+def test_short_word_touching_its_shapes_outline_is_still_its_label(family, seed):
+    """A label of a few letters close enough to the outline to touch it is one text mark inside the shape, not
+    lost with the ring or read as strokes."""
+    d, a, sc = _read_synthetic(family, seed)
+    assert a.diagram.counts()["text_mark"] == d.counts["text_mark"]
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
