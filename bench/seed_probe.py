@@ -1,6 +1,7 @@
 """The three Japanese requests of the research on one model setting: code, render, request-derived checks, time.
 
-    .venv/bin/python bench/seed_probe.py --model qwen2.5-coder-1.5b --examples 1 --out runs/seed-probe [--repair 1]
+    .venv/bin/python bench/seed_probe.py --model qwen2.5-coder-1.5b --examples 1 [--example-mode adapt]
+        [--no-adapter] --out runs/seed-probe [--repair 1]
 
 Greedy decoding, so a setting always gives the same programs. Each request's program goes to OUT/<key>.js (and
 .png when it renders); one JSON line per request (the retrieved examples, status, error, failed request checks,
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="preset or model path (as model.load)")
     ap.add_argument("--examples", type=int, default=1, help="worked examples before each request")
+    ap.add_argument("--example-mode", choices=["shot", "adapt"], default="shot",
+                    help="how the examples are used (model/defaults.py, EXAMPLE_MODES)")
+    ap.add_argument("--no-adapter", action="store_true", help="the base model without the preset's adapter")
     ap.add_argument("--repair", type=int, default=0, help="repair rounds per request")
     ap.add_argument("--max-new-tokens", type=int, default=1024)
     ap.add_argument("--only", choices=sorted(REQUESTS), action="append", help="run only these requests")
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log.info("probe: %s", vars(args))
     args.out.mkdir(parents=True, exist_ok=True)
-    gen = load(args.model, examples=args.examples, temperature=0.0)
+    gen = load(args.model, adapter=False if args.no_adapter else None, examples=args.examples,
+               example_mode=args.example_mode, temperature=0.0)
     rows = []
     for key in args.only or list(REQUESTS):
         row = probe(gen, key, REQUESTS[key], args.out, args.repair, args.max_new_tokens)

@@ -21,11 +21,11 @@ class Defaults:
     """Model, adapter, prompting, best-of-N and repair settings every entry point starts from."""
 
     preset: str = "qwen2.5-coder-0.5b"  # model/presets.py name of the default model
-    adapter: bool = True  # use the preset's trained adapter when it exists (False: the base model alone)
-    examples: int = 0  # worked examples retrieved from model/examples before a first-figure request
+    adapter: bool = False  # use the preset's trained adapter when it exists (False: the base model alone)
+    examples: int = 1  # worked examples retrieved from model/examples before a first-figure request
     # "shot": the examples show good answers to other requests; "adapt": the request asks for the (last) example's
     # program changed to fit it
-    example_mode: str = "shot"
+    example_mode: str = "adapt"
     request_checks: bool = False  # checks derived from the request rank candidates and start repair rounds
     samples: int = 1  # candidates sampled per answer; the best is kept (best-of-N)
     repair_rounds: int = 2  # repair attempts when a figure fails to render (or misses the request's checks)

@@ -270,7 +270,7 @@ class LlamaCppGenerator(Generator):
                  seed: int | None = None, prompt_lookup: bool = True, lookup_ngram: int = 2,
                  lookup_tokens: int = 4, lookup_max_tokens: int = 64, n_batch: int = 512,
                  continue_threads: bool = True, continue_max_tokens: int = 4096, prefix_cache: bool = True,
-                 prefix_cache_dir: str | None = None, prefix_cache_mb: int = 256, prefix_cache_disk_mb: int = 1024
+                 prefix_cache_dir: str | None = None, prefix_cache_mb: int = 256, prefix_cache_disk_mb: int = 2048
                  ) -> None:
         """prompt_lookup: draft revision turns from the prompt (model.lookup); lookup_ngram: tokens that must match
         before a draft is made; lookup_tokens: the first draft after a match; lookup_max_tokens: the longest draft
@@ -668,7 +668,7 @@ class LlamaCppGenerator(Generator):
                 head = self.tokenize(self._template.render(messages=msgs, add_generation_prompt=False,
                                                            bos_token="", eos_token=""))
                 key = self._states.key(head, self._adapter_paths.get(self._active or ""))
-                if self._states.has(key):
+                if self._states.has(key) or len(head) + 64 > self.n_ctx:  # saved, or no room for a request after it
                     continue
                 done = 0
                 while done < len(head):

@@ -41,7 +41,7 @@ class PrefixStates:
     """Cache states keyed by (model, adapter, prefix tokens), in memory and optionally on disk."""
 
     def __init__(self, *, model_path: str, runtime: str, max_bytes: int = 256 << 20,
-                 directory: Path | None = None, max_disk_bytes: int = 1 << 30) -> None:
+                 directory: Path | None = None, max_disk_bytes: int = 2 << 30) -> None:
         """runtime: what else the state depends on (the llama.cpp version, the cache's number types)."""
         self._base = f"{_file_identity(model_path)}|{runtime}"
         self.max_bytes = int(max_bytes)

@@ -736,9 +736,12 @@ def test_generate_cli_passes_merge_and_int8_to_the_loader(tmp_path, monkeypatch)
     assert main(base + ["--quantize", "int8", "--seed", "3"]) == 0
     assert main(base + ["--no-adapter", "--merge", "--repetition-penalty", "1"]) == 0
     assert main(base + ["--model", "http://127.0.0.1:9/v1", "--quantize", "int8"]) == 0
-    assert seen[0][1] == {"adapter": None, "merge": True, "quantize": "int8"}
+    from model.defaults import DEFAULTS
+
+    default = DEFAULTS.adapter_arg()  # no --adapter / --no-adapter: as model/defaults.py says
+    assert seen[0][1] == {"adapter": default, "merge": True, "quantize": "int8"}
     assert seen[1][1] == {"adapter": False, "merge": True, "repetition_penalty": 1.0}
-    assert seen[2] == (("http://127.0.0.1:9/v1",), {"adapter": None})
+    assert seen[2] == (("http://127.0.0.1:9/v1",), {"adapter": default})
 
 
 # Generation with checks derived from the request (model.request_checks) -------------------------------------------

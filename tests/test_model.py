@@ -1413,12 +1413,14 @@ def test_worked_examples_are_prefilled_once_and_their_saved_state_answers_alike(
     """A first figure's worked examples are computed once per machine: a later process restores their state."""
     states = tmp_path / "states"
     req = Request("A bar chart of four values", thread="s")
-    first = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(states))
+    first = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache_dir=str(states))
     assert first.examples_for(req)  # the library has a bar chart
     a = first.generate(req, max_new_tokens=8, temperature=0)[0]
     cold = dict(first.last_stats)
     assert cold["prefilled"] == cold["prompt_tokens"] and len(list(states.glob("*.kv"))) == 1
-    later = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(states))
+    later = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache_dir=str(states))
     b = later.generate(req, max_new_tokens=8, temperature=0)[0]
     warm = later.last_stats
     msgs = later.messages(req)
@@ -1429,7 +1431,8 @@ def test_worked_examples_are_prefilled_once_and_their_saved_state_answers_alike(
     # Another example set, a revision or the switch turned off save nothing more.
     later.generate(Request("A bar chart of four values", code="function setup() {}", render_status="ok"),
                    max_new_tokens=2, temperature=0)
-    off = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache=False)
+    off = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache=False)
     off.generate(req, max_new_tokens=2, temperature=0)
     assert off.last_stats["prefilled"] == off.last_stats["prompt_tokens"]
     assert len(list(states.glob("*.kv"))) == 1
@@ -1439,16 +1442,19 @@ def test_warming_saves_the_examples_states_and_gives_way_to_a_request(tiny_gguf,
     from model.examples import retrieve
 
     req = Request("A bar chart of four values")
-    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path))
+    g = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache_dir=str(tmp_path))
     example = retrieve(req, 1)[0]
     assert g.warm_examples(("en",), examples=[example], chunk=16) == 1
     assert g.warm_examples(("en",), examples=[example]) == 0  # already saved
-    fresh = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path))
+    fresh = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache_dir=str(tmp_path))
     fresh.generate(req, max_new_tokens=2, temperature=0)
     stats = fresh.last_stats
     assert 0 < stats["prefilled"] < stats["prompt_tokens"] // 2  # the example's prefill was not repeated
     # A request that arrives while warming stops it after the chunk in progress, for good.
-    other = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1, prefix_cache_dir=str(tmp_path / "b"))
+    other = load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=1,
+                example_mode="shot", prefix_cache_dir=str(tmp_path / "b"))
     chunks = []
     real = other._decode
 
@@ -1460,7 +1466,7 @@ def test_warming_saves_the_examples_states_and_gives_way_to_a_request(tiny_gguf,
     monkeypatch.setattr(other, "_decode", decode)
     assert other.warm_examples(("en", "ja"), examples=[example], chunk=16) == 0
     assert chunks == [16] and not list((tmp_path / "b").glob("*.kv"))
-    assert load(str(tiny_gguf), backend="llamacpp", num_threads=1, prefix_cache_dir=str(tmp_path / "c")
+    assert load(str(tiny_gguf), backend="llamacpp", num_threads=1, examples=0, prefix_cache_dir=str(tmp_path / "c")
                 ).warm_examples() == 0  # no worked examples in the prompt settings: nothing to warm
 
 

@@ -31,6 +31,7 @@ def collect() -> dict[str, dict[str, Any]]:
     def prompting(name: str, adapter: Any, kw: dict[str, Any], temperature: float | None) -> dict[str, Any]:
         settings = get_preset(name).settings
         return {"model": name, "adapter": adapter, "examples": kw.get("examples", settings.examples),
+                "example_mode": kw.get("example_mode", settings.example_mode),
                 "temperature": settings.temperature if temperature is None else temperature}
 
     real_load, model.load = model.load, fake_load
@@ -65,7 +66,8 @@ def collect() -> dict[str, dict[str, Any]]:
 
 
 def _expected(d: Any) -> dict[str, Any]:
-    return {"model": d.preset, "adapter": d.adapter_arg(), "examples": d.examples, "temperature": d.temperature,
+    return {"model": d.preset, "adapter": d.adapter_arg(), "examples": d.examples, "example_mode": d.example_mode,
+            "temperature": d.temperature,
             "samples": d.samples, "repair": d.repair_rounds, "request_checks": d.request_checks,
             "max_new_tokens": d.max_new_tokens}
 
@@ -78,8 +80,8 @@ def test_app_model_cli_and_eval_cli_share_one_default():
     for where, settings in got.items():
         assert settings == _expected(DEFAULTS), where
     # today's choice, until the ablation in docs/model_quality.md changes it
-    assert (DEFAULTS.preset, DEFAULTS.adapter, DEFAULTS.examples, DEFAULTS.request_checks) == \
-        ("qwen2.5-coder-0.5b", True, 0, False)
+    assert (DEFAULTS.preset, DEFAULTS.adapter, DEFAULTS.examples, DEFAULTS.example_mode, DEFAULTS.request_checks) \
+        == ("qwen2.5-coder-0.5b", False, 1, "adapt", False)
 
 
 def test_changing_the_table_changes_every_entry_point():
@@ -92,7 +94,8 @@ mod = types.ModuleType("model.defaults")
 mod.__file__ = "model/defaults.py"
 sys.modules["model.defaults"] = mod
 exec(compile(src, "model/defaults.py", "exec"), mod.__dict__)
-mod.DEFAULTS = mod.Defaults(preset="qwen2.5-coder-1.5b", adapter=False, examples=2, request_checks=True,
+mod.DEFAULTS = mod.Defaults(preset="qwen2.5-coder-1.5b", adapter=True, examples=2, example_mode="shot",
+                            request_checks=True,
                             samples=3, repair_rounds=1, temperature=0.2, max_new_tokens=768)
 from tests.test_model_defaults import collect
 print(json.dumps(collect()))
@@ -100,7 +103,8 @@ print(json.dumps(collect()))
     r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     got = json.loads(r.stdout.strip().splitlines()[-1])
-    want = {"model": "qwen2.5-coder-1.5b", "adapter": False, "examples": 2, "temperature": 0.2, "samples": 3,
+    want = {"model": "qwen2.5-coder-1.5b", "adapter": None, "examples": 2, "example_mode": "shot", "temperature": 0.2,
+            "samples": 3,
             "repair": 1, "request_checks": True, "max_new_tokens": 768}
     for where, settings in got.items():
         assert settings == want, where

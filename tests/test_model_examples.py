@@ -242,7 +242,7 @@ def test_generator_puts_examples_before_first_figures_only():
     assert [m["role"] for m in first] == ["system", "user", "assistant", "user", "assistant", "user"]
     edit = gen.messages(Request("make it blue", code="function setup() {}", render_status="ok"))
     assert [m["role"] for m in edit] == ["system", "user"]  # a revision carries its own program
-    assert len(Probe("probe", GenSettings()).messages(Request("A pie chart"))) == 2  # the default: none
+    assert len(Probe("probe", GenSettings(examples=0)).messages(Request("A pie chart"))) == 2  # none asked for
     with pytest.raises(ValueError, match="examples"):
         GenSettings(examples=9)
     with pytest.raises(ValueError, match="example_mode"):
