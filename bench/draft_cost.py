@@ -13,6 +13,7 @@ after each timing. llama.cpp, the embedded Q4_K_M models, the loader's threads.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -59,7 +60,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {1})
-    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} CPUs")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     for name in args.models.split(","):
         med = measure(PRESETS.get(name, name), sizes, args.rounds)
         step = med[1]

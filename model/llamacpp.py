@@ -486,8 +486,10 @@ class LlamaCppGenerator(Generator):
                       len(request.images))
         return self._render(self.messages(request))
 
-    def _render(self, messages: list[dict[str, Any]]) -> str:
-        return self._template.render(messages=messages, add_generation_prompt=True, bos_token="", eos_token="")
+    def _render(self, messages: list[dict[str, Any]], generation_prompt: bool = True) -> str:
+        """The messages in the GGUF's chat template (with the assistant's opening when generation_prompt)."""
+        return self._template.render(messages=messages, add_generation_prompt=generation_prompt, bos_token="",
+                                     eos_token="")
 
     # -- continuing a thread --
     def _continued(self, request: Request) -> _Exchange | None:
@@ -599,7 +601,7 @@ class LlamaCppGenerator(Generator):
         shared = min(shared, len(prompt) - 1)  # the last prompt token runs again to give the first logits
         self._last = None  # the cache moves on; a caller that keeps an exchange notes it again afterwards
         keep = keep if self._states is not None and 0 < keep < len(prompt) else 0
-        key = self._states.key(prompt[:keep], self._adapter_paths.get(self._active or "")) if keep else ""
+        key = self._state_key(prompt[:keep]) if keep else ""
         if keep and shared < keep:
             data = self._states.get(key)
             if data is not None and self._restore(data, prompt[:keep]):
@@ -611,6 +613,10 @@ class LlamaCppGenerator(Generator):
             self._save(key)
         self._decode(prompt[len(self._kv):], "last")
         return self._logits(self._batch.batch.n_tokens - 1)
+
+    def _state_key(self, tokens: list[int]) -> str:
+        """The saved-state key of a prompt prefix under the active adapter."""
+        return self._states.key(tokens, self._adapter_paths.get(self._active or ""))
 
     def _save(self, key: str) -> None:
         """Save the state of sequence 0 (the cached tokens) under key."""
@@ -644,6 +650,8 @@ class LlamaCppGenerator(Generator):
         """
         if self._states is None or int(getattr(self.settings, "examples", 0) or 0) != 1:
             return 0
+        from tqdm import tqdm
+
         from model.examples import load_library
         from model.prompts import build_messages, is_japanese
 
@@ -653,21 +661,14 @@ class LlamaCppGenerator(Generator):
         items = [(ex, lang) for lang in languages
                  for ex in sorted(library, key=lambda e: is_japanese(e.code) != (lang == "ja"))]
         saved = 0
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(items), desc="worked examples", unit="example")
-        try:
+        with tqdm(total=len(items), desc="worked examples", unit="example", disable=not progress) as bar:
             for ex, lang in items:
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
                 req = Request("図を描いて" if lang == "ja" else "Draw a figure")
                 msgs = build_messages(req, history_budget=self.settings.history_budget,
                                       count_tokens=self.count_tokens, examples=[ex])[:-1]
-                head = self.tokenize(self._template.render(messages=msgs, add_generation_prompt=False,
-                                                           bos_token="", eos_token=""))
-                key = self._states.key(head, self._adapter_paths.get(self._active or ""))
+                head = self.tokenize(self._render(msgs, generation_prompt=False))
+                key = self._state_key(head)
                 if self._states.has(key) or len(head) + 64 > self.n_ctx:  # saved, or no room for a request after it
                     continue
                 done = 0
@@ -688,17 +689,14 @@ class LlamaCppGenerator(Generator):
                     if self._kv == head:
                         self._save(key)
                         saved += 1
-        finally:
-            if bar is not None:
-                bar.close()
         return saved
 
     def _examples_prefix(self, request: Request, messages: list[dict[str, Any]], prompt: list[int]) -> int:
         """The number of prompt tokens up to the end of the worked examples (0 when the prompt has none)."""
-        if self._states is None or request.code or len(messages) < 3 or not self.examples_for(request):
+        # A first figure's messages are the system prompt, any example turns, then the request.
+        if self._states is None or request.code or len(messages) < 4:
             return 0
-        head = self.tokenize(self._template.render(messages=messages[:-1], add_generation_prompt=False,
-                                                   bos_token="", eos_token=""))
+        head = self.tokenize(self._render(messages[:-1], generation_prompt=False))
         return len(head) if 0 < len(head) < len(prompt) and prompt[:len(head)] == head else 0
 
     def _check_prompt(self, prompt: list[int]) -> None:
