@@ -9,6 +9,7 @@ from typing import Any
 
 from model.errors import ModelError
 from model.extract import extract_code
+from model.js_fixes import borrow_definitions
 from model.presets import GenSettings
 from model.prompts import Request, build_messages, mismatch_request, repair_request
 from model.types import Candidate, StreamChunk
@@ -129,10 +130,23 @@ class Generator(ABC):
             raise ModelError(f"n must be between 1 and 64, not {n}.")
 
     def _candidate(self, text: str, lang: str, *, logprob: float | None, tokens: int, finish_reason: str,
-                   adapter: str | None) -> Candidate:
-        """Assemble a Candidate, extracting the code and flagging truncation."""
+                   adapter: str | None, request: Request | None = None) -> Candidate:
+        """Assemble a Candidate, extracting the code and flagging truncation.
+
+        With the request, a p5.js answer that uses a top-level constant or helper of the program it was written
+        from (the worked example, or the program being revised) without declaring it gets that definition back.
+        """
         ex = extract_code(text, lang)
+        code = ex.code
+        if request is not None and lang == "p5" and code and not ex.truncated:
+            code = borrow_definitions(code, self._sources(request))[0]
         # Hitting the token limit only matters when it left the program unfinished (or no program at all).
         truncated = ex.truncated or (finish_reason == "length" and not ex.code)
-        return Candidate(code=ex.code, text=text, logprob=logprob, tokens=tokens, truncated=truncated,
+        return Candidate(code=code, text=text, logprob=logprob, tokens=tokens, truncated=truncated,
                          model=self.name, adapter=adapter, finish_reason=finish_reason)
+
+    def _sources(self, request: Request) -> list[str]:
+        """The programs an answer to the request is written from: the one being revised, else the examples."""
+        if request.code:
+            return [request.code]
+        return [getattr(e, "code", "") for e in self.examples_for(request)]

@@ -180,12 +180,12 @@ class EndpointGenerator(Generator):
             raise ModelError(f"max_new_tokens must be at least 1, not {mnt}.")
         return mnt, self.settings.temperature if temperature is None else float(temperature)
 
-    def _from_choice(self, choice: dict[str, Any], lang: str, prefix: str = "") -> Candidate:
+    def _from_choice(self, choice: dict[str, Any], request: Request, prefix: str = "") -> Candidate:
         text = prefix + ((choice.get("message") or {}).get("content") or "")
         lps = [t["logprob"] for t in ((choice.get("logprobs") or {}).get("content") or []) if "logprob" in t]
         finish = {"length": "length"}.get(choice.get("finish_reason") or "stop", "stop")
-        return self._candidate(text, lang, logprob=sum(lps) / len(lps) if lps else None, tokens=len(lps),
-                               finish_reason=finish, adapter=self._active)
+        return self._candidate(text, request.lang, logprob=sum(lps) / len(lps) if lps else None, tokens=len(lps),
+                               finish_reason=finish, adapter=self._active, request=request)
 
     def generate(self, request: Request, n: int = 1, max_new_tokens: int | None = None,
                  temperature: float | None = None, stop_event: threading.Event | None = None) -> list[Candidate]:
@@ -201,7 +201,7 @@ class EndpointGenerator(Generator):
             choices = data.get("choices") or []
             if not choices:
                 raise ModelError(f"The endpoint returned no choices: {str(data)[:200]}")
-            cands.extend(self._from_choice(c, request.lang) for c in choices)
+            cands.extend(self._from_choice(c, request) for c in choices)
         return cands[:n]
 
     def generate_many(self, requests: list[Request], n: int = 1, max_new_tokens: int | None = None,
@@ -275,7 +275,7 @@ class EndpointGenerator(Generator):
                 if piece:
                     text += piece
                     yield StreamChunk(text=text)
-        cand = self._candidate(text, request.lang, logprob=sum(lps) / len(lps) if lps else None,
+        cand = self._candidate(text, request.lang, request=request, logprob=sum(lps) / len(lps) if lps else None,
                                tokens=len(lps), finish_reason=finish, adapter=self._active)
         yield StreamChunk(text=text, done=True, candidate=cand)
 

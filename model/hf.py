@@ -348,7 +348,7 @@ class TransformersGenerator(Generator):
             return self.model.disable_adapter()
         return contextlib.nullcontext()
 
-    def _to_candidates(self, seqs: Any, logps: Any, cancelled: str, lang: str, prefix: str = "",
+    def _to_candidates(self, seqs: Any, logps: Any, cancelled: str, request: Request, prefix: str = "",
                        prior: Candidate | None = None) -> list[Candidate]:
         """Decode sequences into candidates with mean log-probs and finish reasons."""
         cands = []
@@ -365,8 +365,8 @@ class TransformersGenerator(Generator):
                 lp_sum += prior.logprob * prior.tokens
                 ntok += prior.tokens
             logprob = lp_sum / ntok if ntok else None
-            cands.append(self._candidate(text, lang, logprob=logprob, tokens=ntok, finish_reason=finish,
-                                         adapter=self._active))
+            cands.append(self._candidate(text, request.lang, logprob=logprob, tokens=ntok, finish_reason=finish,
+                                         adapter=self._active, request=request))
         return cands
 
     def _limits(self, max_new_tokens: int | None, temperature: float | None) -> tuple[int, float]:
@@ -384,7 +384,7 @@ class TransformersGenerator(Generator):
         inputs = self._inputs(request)
         seqs, logps, cancelled = self._run(inputs, n=n, max_new_tokens=mnt, temperature=temp,
                                            stop_events=[stop_event] if stop_event else [])
-        cands = self._to_candidates(seqs, logps, cancelled, request.lang)
+        cands = self._to_candidates(seqs, logps, cancelled, request)
         if len(cands) < n:  # greedy decoding is deterministic: every candidate is the same answer
             cands += [Candidate(**cands[0].to_dict()) for _ in range(n - len(cands))]
         return cands
@@ -407,7 +407,7 @@ class TransformersGenerator(Generator):
         for i, request in enumerate(requests):
             rows = slice(i * per, (i + 1) * per)
             cands = self._to_candidates(seqs[rows], logps[rows] if logps is not None else None, cancelled,
-                                        request.lang)
+                                        request)
             cands += [Candidate(**cands[0].to_dict()) for _ in range(n - len(cands))]
             out.append(cands)
         return out
@@ -457,7 +457,7 @@ class TransformersGenerator(Generator):
             if "error" in result:
                 exc = result["error"]
                 raise exc if isinstance(exc, ModelError) else ModelError(f"Generation failed: {exc}") from exc
-            cand = self._to_candidates(*result["out"], request.lang)[0]
+            cand = self._to_candidates(*result["out"], request)[0]
             yield StreamChunk(text=cand.text, done=True, candidate=cand)
         finally:
             abandoned.set()
@@ -470,7 +470,7 @@ class TransformersGenerator(Generator):
         inputs = self._inputs(request, prefix=candidate.text)
         seqs, logps, cancelled = self._run(inputs, n=1, max_new_tokens=mnt, temperature=temp,
                                            stop_events=[stop_event] if stop_event else [])
-        return self._to_candidates(seqs, logps, cancelled, request.lang, prefix=candidate.text,
+        return self._to_candidates(seqs, logps, cancelled, request, prefix=candidate.text,
                                    prior=candidate)[0]
 
 

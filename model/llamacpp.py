@@ -832,13 +832,14 @@ class LlamaCppGenerator(Generator):
         temp = self.settings.temperature if temperature is None else float(temperature)
         return mnt, temp
 
-    def _to_candidate(self, res: _Result, lang: str, prefix: str = "", prior: Candidate | None = None) -> Candidate:
+    def _to_candidate(self, res: _Result, request: Request, prefix: str = "",
+                      prior: Candidate | None = None) -> Candidate:
         lp_sum, ntok = float(sum(res.logprobs)), len(res.tokens)
         if prior is not None and prior.logprob is not None:
             lp_sum += prior.logprob * prior.tokens
             ntok += prior.tokens
-        cand = self._candidate(prefix + res.text, lang, logprob=lp_sum / ntok if ntok else None, tokens=ntok,
-                               finish_reason=res.finish, adapter=self._active)
+        cand = self._candidate(prefix + res.text, request.lang, logprob=lp_sum / ntok if ntok else None, tokens=ntok,
+                               finish_reason=res.finish, adapter=self._active, request=request)
         cand.prompt_ms, cand.decode_ms = res.prompt_ms, res.decode_ms
         if prior is not None:  # the whole reply's time: the part before the continuation too
             cand.prompt_ms += prior.prompt_ms or 0.0
@@ -874,7 +875,7 @@ class LlamaCppGenerator(Generator):
         with self._lock:
             if temp <= 0 or n == 1:  # greedy decoding gives one answer
                 res = self._generate_one(prompt, request, mnt, sampling, events, keep=keep)
-                cands.append(self._to_candidate(res, request.lang))
+                cands.append(self._to_candidate(res, request))
                 self._remember(request, msgs, res.text, res.finish, cands[0].code)
             else:
                 stats: dict[str, Any] = {"prompt_tokens": len(prompt), "new_tokens": 0, "drafted": 0, "accepted": 0,
@@ -883,7 +884,7 @@ class LlamaCppGenerator(Generator):
                     k = min(n - len(cands), MAX_PARALLEL)
                     results = self._run_batch(prompt, k, max_new_tokens=mnt, sampling=sampling, stop_events=events,
                                               keep=keep)
-                    cands += [self._to_candidate(r, request.lang) for r in results]
+                    cands += [self._to_candidate(r, request) for r in results]
                     stats["parallel"] = stats.get("parallel", k)
                     stats["new_tokens"] += sum(len(r.tokens) for r in results)
                     stats["prefilled"] += results[0].prefilled
@@ -922,7 +923,7 @@ class LlamaCppGenerator(Generator):
                 with self._lock:
                     res = self._generate_one(prompt, request, mnt, sampling, events, on_text=pieces.put, keep=keep)
                     result["out"] = res
-                    result["cand"] = cand = self._to_candidate(res, request.lang)
+                    result["cand"] = cand = self._to_candidate(res, request)
                     self._remember(request, msgs, res.text, res.finish, cand.code)
             except BaseException as exc:  # re-raised in the consumer's thread
                 result["error"] = exc
@@ -960,7 +961,7 @@ class LlamaCppGenerator(Generator):
         with self._lock:
             res = self._generate_one(prompt, request, mnt, self._sampling(temp),
                                      [stop_event] if stop_event else [])
-            cand = self._to_candidate(res, request.lang, prefix=candidate.text, prior=candidate)
+            cand = self._to_candidate(res, request, prefix=candidate.text, prior=candidate)
             self._remember(request, msgs, cand.text, res.finish, cand.code)
         return cand
 

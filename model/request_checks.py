@@ -7,9 +7,11 @@
 What is covered (docs/model_quality.md, "Request-derived checks"): layer sizes of a network ("4-5-1", "4 input
 units, 5 hidden units and 1 output unit", 「入力層は4ユニット」…), a chart's values ("values 3, 7, 5, 2" /
 「値はそれぞれ3, 7, 5, 2」: that many bars at those heights) and its categories, counts of boxes, nodes, circles,
-states or bars ("three boxes", 「5つのノード」), quoted labels ("…", '…', 「…」) and labels chained by arrows
-("Start → Process → End"), and colours named for parts ("the output node red", 「棒を青に」). Anything else
-yields no check: a request is never failed for what this module cannot read. The language of the checks is
+states or bars ("three boxes", 「5つのノード」), quoted labels ("…", '…', 「…」, "the title 'Sales 2024'"), labels
+chained by arrows ("Start → Process → End"), symbols written out ("weights w1, w2 and bias b", 「入力 x1, x2」), an
+algorithm's statements in a flowchart request ("s = s + i", "i <= 10"), three or more capitalised names inside
+English sentences (a tree's "Outlook … Humidity … Wind"), and colours named for parts ("the output node red",
+「棒を青に」). Anything else yields no check: a request is never failed for what this module cannot read. The language of the checks is
 eval/checks.py's (imported lazily so model/ does not depend on eval/ at import time).
 """
 
@@ -152,6 +154,7 @@ _QUOTED = re.compile(r"\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|「([^」\n]{1
 _ITEM = r"[^\s→,、。.:：;()\[\]「」『』\"“”']{1,20}"
 _ARROW_CHAIN = re.compile(rf"({_ITEM}(?:\s*(?:→|->|⇒)\s*{_ITEM}){{1,9}})")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # Words that end an English arrow chain without being a step ("… → analyze → back to observe").
 _CHAIN_WORDS = frozenset("back again repeat loop then to and or".split())
 
@@ -166,14 +169,66 @@ def _is_label(s: str) -> bool:
     return (hira < 2 or hira == len(s)) and s.lower() not in _CHAIN_WORDS
 
 
+# A title, caption or label named in single quotes may have spaces ("the title 'Energy use 2020'"); other single
+# quotes with spaces are too often apostrophes or quotations to read as labels.
+_NAMED_QUOTE = re.compile(r"(?:title[ds]?|caption(?:ed)?|label(?:l?ed)?|heading|text|named|called|says?|reads?)"
+                          r"\s+(?:of\s+|as\s+)?'([^'\n]{1,40})'", re.I)
+# Names of variables and weights in a Japanese request are written in Latin letters (「重み w1, w2 とバイアス b」):
+# a figure of it shows them as labels. Acronyms (CNN, ReLU) and numbers with units (3x3, 5cm) are not such names.
+_JA_SYMBOL = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z](?:_?[0-9]{1,2})?|[a-z]_[a-z0-9])(?![A-Za-z0-9_(])")
+# In English, an indexed name (x1, w_2, h3) is a symbol; a single letter only when a word says it is a name
+# ("bias b", "the output y", "nodes labelled A").
+_EN_INDEXED = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z]_?[0-9]{1,2})(?![A-Za-z0-9_(])")
+_EN_LETTER = re.compile(r"\b(?:bias|weights?|inputs?|outputs?|variables?|targets?|labell?ed|named|called|node|"
+                        r"vertex|point|state)\s+([A-Za-z])(?![A-Za-z0-9_'(])")
+# The steps of an algorithm's flowchart are its statements ("s = s + i", "i <= 10"): each is a box's text.
+_ALGORITHM = re.compile(r"flow\s*chart|flowchart|algorithm|pseudo-?code|フローチャート|流れ図|アルゴリズム", re.I)
+_STATEMENT = re.compile(r"(?<![\w.])([a-z]\w{0,5}\s*(?:<=|>=|==|!=|\+=|-=|<|>|=)\s*"
+                        r"[a-z0-9]\w{0,5}(?:\s*[-+*/%]\s*[a-z0-9]\w{0,5})*)(?![\w.])", re.I)
+
+
+def _symbols(text: str) -> list[str]:
+    """Variable and weight names the request writes out, which its figure labels."""
+    out: list[str] = []
+    if _JA.search(text):
+        out += [m.group(1) for m in _JA_SYMBOL.finditer(text)]
+    else:
+        out += [m.group(1) for m in _EN_INDEXED.finditer(text)]
+        out += [m.group(1) for m in _EN_LETTER.finditer(text) if m.group(1) not in ("a", "A", "I")]
+    return out
+
+
+_CAPITALISED = re.compile(r"(?<=[a-z,;:(] )([A-Z][a-z]{2,15})\b")
+
+
+def _named_words(text: str) -> list[str]:
+    """Capitalised words inside English sentences when there are three or more: the named parts of a figure
+    ("the root tests Outlook; Sunny leads to Humidity"), not one proper noun ("a Transformer encoder")."""
+    if _JA.search(text):
+        return []
+    words = list(dict.fromkeys(m.group(1) for m in _CAPITALISED.finditer(text)))
+    return words if len(words) >= 3 else []
+
+
+def _statements(text: str) -> list[str]:
+    """An algorithm's assignments and tests (for a flowchart request), spaced as written."""
+    if not _ALGORITHM.search(text):
+        return []
+    return [re.sub(r"\s+", " ", m.group(1)).strip() for m in _STATEMENT.finditer(text)]
+
+
 def _labels(text: str) -> list[dict[str, Any]]:
-    """Quoted labels and arrow-chained steps must appear as text in the figure."""
+    """Quoted labels, arrow-chained steps, written-out symbols and algorithm steps must appear as text."""
     labels: list[str] = []
     for m in _QUOTED.finditer(text):
         s = next(g for g in m.groups() if g is not None).strip()
         # Quoted sentences or lists are quotations (a text to translate, survey answers), not labels to draw.
         if _is_label(s) and len(s.split()) <= 2:
             labels.append(s)
+    labels += [m.group(1).strip() for m in _NAMED_QUOTE.finditer(text) if len(m.group(1).split()) <= 4]
+    labels += _symbols(text)
+    labels += _statements(text)
+    labels += _named_words(text)
     for m in _ARROW_CHAIN.finditer(text):
         items = [s.strip() for s in re.split(r"\s*(?:→|->|⇒)\s*", m.group(1))]
         # An end item that runs on into more words ("-> mean μ and std σ ->") is only part of a step's name.
@@ -185,7 +240,9 @@ def _labels(text: str) -> list[dict[str, Any]]:
     seen: dict[str, None] = {}
     for s in labels:
         seen.setdefault(s, None)
-    return [{"type": "text", "labels": list(seen)}] if seen else []
+    # a symbol inside a longer label ("v2" of 'Data pipeline v2') is checked by that label
+    kept = [s for s in seen if not any(s != o and s in o for o in seen)]
+    return [{"type": "text", "labels": kept}] if kept else []
 
 
 def _colors(text: str) -> list[dict[str, Any]]:
@@ -223,7 +280,12 @@ def derive_checks(text: str) -> list[dict[str, Any]]:
     chart = _chart(t)
     checks += chart
     checks += _counts(t, skip_kinds={"shape"} if sizes else ({"rect"} if chart else set()))
-    checks += _labels(t)
+    # a chart's category names are checked with its bars, not again as texts
+    charted = {lab for c in chart for lab in c.get("labels", [])}
+    for c in _labels(t):
+        kept = [lab for lab in c["labels"] if lab not in charted]
+        if kept:
+            checks.append({**c, "labels": kept})
     checks += _colors(t)
     return checks
 
@@ -250,3 +312,4 @@ def mismatch_text(reasons: list[str], japanese: bool = False) -> str:
                 "依頼どおりの図になるように直した完全なコードを返してください。")
     return (f"The code renders, but the figure does not match the request: {listed}. "
             "Fix it so the figure shows what was asked, and return the whole corrected program.")
+

@@ -212,6 +212,133 @@ def test_a_program_that_assigns_to_a_const_gets_let_and_nothing_else_changes():
     assert let_reassigned_consts(counted)[1] == ["n", "k"]
 
 
+EXAMPLE_WITH_CONSTANTS = """// Feature maps as stacks of offset squares.
+const W = 400, H = 400;
+const OFFSET = 6;
+const COLORS = {
+  front: "#9ecae1",
+  back: "#c6dbef",
+};
+
+function setup() {
+  createCanvas(W, H);
+  noLoop();
+}
+
+function stack(x, y, size, depth) {
+  for (let k = depth - 1; k >= 0; k--) {
+    fill(k === 0 ? COLORS.front : COLORS.back);
+    rect(x + k * OFFSET, y - k * OFFSET, size, size);
+  }
+}"""
+
+
+def test_an_answer_that_uses_the_examples_constants_and_helpers_without_declaring_them_gets_them_back():
+    from model.js_fixes import borrow_definitions
+
+    answer = """// A 5x5 input and a 3x3 output.
+const W = 400, H = 400;
+const GRID = 5;
+
+function setup() {
+  createCanvas(W, H);
+  noLoop();
+}
+
+function draw() {
+  background(255);
+  let x = 20;
+  x += GRID * OFFSET;
+  stack(x, 200, 40, 3);
+}"""
+    fixed, names = borrow_definitions(answer, [EXAMPLE_WITH_CONSTANTS])
+    # the helper, and what the helper needs in turn (COLORS), come from the example; W and H were declared
+    assert names == ["OFFSET", "COLORS", "stack"]
+    assert fixed.index("const GRID = 5;") < fixed.index("const OFFSET = 6;") < fixed.index("function setup")
+    assert fixed.count("const COLORS = {") == 1 and fixed.rstrip().endswith("}")
+    assert "function stack(x, y, size, depth) {" in fixed and fixed.count("const W") == 1
+    assert fixed.startswith(answer.split("const GRID")[0])  # the comment and the program's own lines stay
+
+
+def test_borrowing_leaves_alone_what_the_answer_declares_or_never_uses_as_a_value():
+    from model.js_fixes import borrow_definitions
+
+    for answer in ["function draw() { stack(1, 2, 3, 4); }\nfunction stack(a, b, c, d) { rect(a, b, c, d); }",
+                   "function draw() { const OFFSET = 2; rect(OFFSET, 0, 5, 5); }",
+                   "function f(OFFSET) { return OFFSET * 2; }",
+                   "const g = (x, OFFSET) => x + OFFSET;",
+                   "const { OFFSET } = settings;",
+                   "let a = 1, OFFSET = 3;",
+                   "const p = { OFFSET: 3 };\nrect(p.OFFSET, 0, 1, 1);  // OFFSET only as a key and a property",
+                   "text('OFFSET and stack()', 10, 10);"]:  # a string is no use
+        assert borrow_definitions(answer, [EXAMPLE_WITH_CONSTANTS]) == (answer, []), answer
+    # a p5.js global an example shadows (a margin called LEFT) is never copied over the global
+    for uses_global in ["rect(0, 0, width, 10);", "textAlign(LEFT, TOP);"]:
+        assert borrow_definitions(uses_global, ["const width = 300;\nconst LEFT = 50, TOP = 30;"]) == (uses_global, [])
+
+
+def test_every_library_example_declares_what_it_uses():
+    """Borrowing from all the other examples adds nothing to any example: each one is complete on its own."""
+    from model.examples import load_library
+    from model.js_fixes import borrow_definitions
+
+    library = load_library()
+    for ex in library:
+        others = [o.code for o in library if o.id != ex.id]
+        assert borrow_definitions(ex.code, others) == (ex.code, []), ex.id
+
+
+def test_a_borrowed_constant_makes_the_program_render(tmp_path):
+    """The crash the fix is for: `ReferenceError: OFFSET is not defined`, gone, nothing else changed."""
+    from model.js_fixes import borrow_definitions
+    from render import render
+
+    answer = ("const W = 200, H = 200;\nfunction setup() { createCanvas(W, H); noLoop(); }\n"
+              "function draw() { background(255); rect(20 + OFFSET, 20, 50, 50); }")
+    before = render(answer, lang="p5", timeout_s=10)
+    assert before.status == "error" and "OFFSET" in (before.error or "")
+    fixed, names = borrow_definitions(answer, [EXAMPLE_WITH_CONSTANTS])
+    assert names == ["OFFSET"]
+    after = render(fixed, lang="p5", timeout_s=10)
+    assert after.ok, after.error
+
+
+def test_candidates_borrow_from_the_example_for_a_first_figure_and_from_the_program_for_a_revision(monkeypatch):
+    """Generator._candidate with the request: the example (first figure) or the revised program is the source."""
+    from model.base import Generator
+
+    class Example:
+        code = EXAMPLE_WITH_CONSTANTS
+
+    class Echo(Generator):
+        reply = ""
+
+        def generate(self, request, n=1, **kw):
+            return [self._candidate(self.reply, request.lang, logprob=None, tokens=1, finish_reason="stop",
+                                    adapter=None, request=request)]
+
+        def stream(self, *a, **k):
+            raise NotImplementedError
+
+        def continue_generation(self, *a, **k):
+            raise NotImplementedError
+
+    from model.presets import GenSettings
+
+    gen = Echo("echo", GenSettings(examples=1))
+    monkeypatch.setattr(gen, "examples_for", lambda request: [] if request.code else [Example()])
+    gen.reply = "```javascript\nfunction draw() { rect(OFFSET, 0, 9, 9); }\n```"
+    first = gen.generate(Request("feature maps"))[0]
+    assert "const OFFSET = 6;" in first.code and first.text == gen.reply  # the reply itself stays as written
+    # a revision that drops a helper it still calls gets it back from the program being revised
+    gen.reply = "```javascript\nfunction draw() { stack(1, 2, 3, 4); }\n```"
+    revised = gen.generate(Request("make it smaller", code=EXAMPLE_WITH_CONSTANTS, render_status="ok"))[0]
+    assert "function stack(x, y, size, depth)" in revised.code and "const OFFSET = 6;" in revised.code
+    # a cut-off program is left as it is (it is carried on, not fixed)
+    gen.reply = "```javascript\nfunction draw() { rect(OFFSET, 0,"
+    assert "const OFFSET" not in gen.generate(Request("feature maps"))[0].code
+
+
 # ----------------------------------------------------------------------------- tiny transformers models
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:

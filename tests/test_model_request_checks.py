@@ -35,6 +35,15 @@ CASES = [
     ('a box that says "Loss" next to a box that says "Optimizer"',
      [{"type": "text", "labels": ["Loss", "Optimizer"]}]),
     ("洗濯の手順: 洗う→すすぐ→脱水", [{"type": "text", "labels": ["洗う", "すすぐ", "脱水"]}]),
+    # titles in single quotes, written-out symbols, an algorithm's statements, a figure's named parts
+    ("A line chart of rainfall with the title 'Monthly rain 2022'",
+     [{"type": "text", "labels": ["Monthly rain 2022"]}]),
+    ("入力 x1, x2, x3 と出力 y の線形回帰を図にして", [{"type": "text", "labels": ["x1", "x2", "x3", "y"]}]),
+    ("a neuron with inputs x1 and x2, bias b and output y", [{"type": "text", "labels": ["x1", "x2", "b", "y"]}]),
+    ("Flowchart of factorial: set f = 1, test n > 1, then f = f * n and n = n - 1",
+     [{"type": "text", "labels": ["f = 1", "n > 1", "f = f * n", "n = n - 1"]}]),
+    ("A class diagram where the parent Animal has the children Dog, Cat and Bird",
+     [{"type": "text", "labels": ["Animal", "Dog", "Cat", "Bird"]}]),
     # colours named for parts
     ("make every arrow green", [{"type": "count", "select": {"kind": "line", "color": "green"}, "min": 1}]),
     ("円を紫色で塗って", [{"type": "count", "select": {"kind": "circle", "color": "purple"}, "min": 1}]),
@@ -61,6 +70,9 @@ def test_requests_here_are_not_benchmark_prompts():
     "a timeline of 1990-2000-2010 events",             # a dashed triple that is not a network
     "Translate 'I am here' into a diagram",            # a quoted sentence, not a label
     "信号の青が点灯している様子",                      # a traffic light's 青 is green, but no part to check is named
+    "A timeline of the Transformer paper",             # one proper noun is not a figure's named parts
+    "3x3の畳み込みを行うCNNとReLUの図",                # sizes and acronyms are not symbols
+    "Draw a 2D plot of a sine wave with period 2",     # "2D" and an equation-free plot request
     "",
 ])
 def test_no_checks_or_only_safe_ones_for_requests_that_state_nothing_checkable(text):
