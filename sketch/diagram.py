@@ -53,6 +53,8 @@ class DiagramConfig:
     convex: float = 0.9           # outline area over hull area, below: not a drawn shape
     sag_convex: float = 0.85      # ... but down to this for a box (long sides sagging: a flat box drawn with a
     sag_fill: float = 0.85        # ... wobble) that fills this much of its tightest rectangle and is no ellipse
+    box_ends: float = 0.6         # an ellipse fit below clean_ellipse with ends this square (share of the short
+                                  # side the outline spans at each end of its long axis; an ellipse ~0.45) is a box
     corner_deg: float = 50.0      # an outline turning sharper than this where strokes meet it is a cell, not a shape
     tail: float = 0.15            # ... where strokes meet: dead ends shorter than this × L are tails, not strokes
     clean_ellipse: float = 0.95   # ... unless it fits an ellipse
@@ -449,6 +451,20 @@ def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: flo
     return False
 
 
+def _end_span(outline: np.ndarray, band: float = 0.06) -> float:
+    """Share of the short side the outline spans within `band` of each end of its long axis (the smaller end)."""
+    if len(outline) < 8:
+        return 0.0
+    c = outline - outline.mean(axis=0)
+    _, vecs = np.linalg.eigh(np.cov(c.T))
+    u, v = c @ vecs[:, 1], c @ vecs[:, 0]
+    span_u, span_v = float(np.ptp(u)), float(np.ptp(v))
+    if span_u <= 0 or span_v <= 0:
+        return 0.0
+    d = band * span_u
+    return min(float(np.ptp(v[u >= u.max() - d])), float(np.ptp(v[u <= u.min() + d]))) / span_v
+
+
 def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.ndarray, dict[str, float]]:
     """circle / rectangle / None for a centre-line region, with its outline."""
     out = _outline(region)
@@ -458,7 +474,9 @@ def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.nd
     kind = None
     if sol >= cfg.convex:
         if ell >= cfg.ellipse_iou and ell >= rect + 0.02:
-            kind = "circle"
+            # A flat box with rounded corners or bulging sides can fit an ellipse nearly as well as a drawn
+            # ellipse, but its short sides stay straight across the ends of its long axis.
+            kind = "rectangle" if ell < cfg.clean_ellipse and _end_span(out) >= cfg.box_ends else "circle"
         elif rect >= cfg.rect_fill:
             kind = "rectangle"
         elif ell >= cfg.ellipse_iou:

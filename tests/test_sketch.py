@@ -451,6 +451,26 @@ def test_flat_box_whose_long_sides_sag_is_still_a_box(sag, both_sides):
     assert len(ch["order"]) == 3 and ch["direction"] == "down" and ch["arrows"] == "forward"
 
 
+@pytest.mark.parametrize("bulge", [8, 12])
+def test_flat_box_whose_long_sides_bulge_is_a_box_and_a_flat_ellipse_an_ellipse(bulge):
+    """A flat box whose long sides bow out (fitting an ellipse about as well as a box) keeps its straight short
+    sides, so it is a box; a flat ellipse of the same size beside the chain stays an ellipse."""
+    ys, hh, boxes, arrows = [80, 300, 520], 18, [], []
+    for k, y in enumerate(ys):
+        b = bulge if k == 1 else 0
+        top = [(230 + 12 * t, y - hh - b * math.sin(math.pi * t / 20)) for t in range(21)]
+        bot = [(470 - 12 * t, y + hh + b * math.sin(math.pi * t / 20)) for t in range(21)]
+        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((350, y0 + hh + 2), (350, y1 - hh - 2), bl=18)
+    ellipse = [ellipse_path(650, 300, 110, 28)]
+    a = analyze(_pad([(boxes, 4), (arrows, 4), (ellipse, 4)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 3 and counts["circle"] == 1 and counts["arrow"] == 2
+    prims = a.diagram.primitives
+    assert all(prims[c.a].kind == prims[c.b].kind == "rectangle" and c.directed for c in a.diagram.connections)
+
+
 def test_bar_chart_on_axes_reports_bar_count_and_heights():
     axes = [[(100, 60), (100, 540), (760, 540)]]               # one L-shaped stroke
     heights = [150, 300, 220, 400]
