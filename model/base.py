@@ -10,6 +10,7 @@ from typing import Any
 from model.errors import ModelError
 from model.extract import extract_code
 from model.js_fixes import borrow_definitions
+from model.request_colors import recolor_items
 from model.presets import GenSettings
 from model.prompts import Request, build_messages, mismatch_request, repair_request
 from model.types import Candidate, StreamChunk
@@ -134,12 +135,14 @@ class Generator(ABC):
         """Assemble a Candidate, extracting the code and flagging truncation.
 
         With the request, a p5.js answer that uses a top-level constant or helper of the program it was written
-        from (the worked example, or the program being revised) without declaring it gets that definition back.
+        from (the worked example, or the program being revised) without declaring it gets that definition back,
+        and the data rows of items the request gives a colour ("gas in orange") get that colour.
         """
         ex = extract_code(text, lang)
         code = ex.code
         if request is not None and lang == "p5" and code and not ex.truncated:
             code = borrow_definitions(code, self._sources(request))[0]
+            code = recolor_items(code, request.instruction)
         # Hitting the token limit only matters when it left the program unfinished (or no program at all).
         truncated = ex.truncated or (finish_reason == "length" and not ex.code)
         return Candidate(code=code, text=text, logprob=logprob, tokens=tokens, truncated=truncated,
