@@ -9,9 +9,8 @@ units, 5 hidden units and 1 output unit", 「入力層は4ユニット」…), a
 「値はそれぞれ3, 7, 5, 2」: that many bars at those heights) and its categories, counts of boxes, nodes, circles,
 states or bars ("three boxes", 「5つのノード」), quoted labels ("…", '…', 「…」, "the title 'Sales 2024'"), labels
 chained by arrows ("Start → Process → End"), symbols written out ("weights w1, w2 and bias b", 「入力 x1, x2」), an
-algorithm's statements in a flowchart request ("s = s + i", "i <= 10"), three or more capitalised names inside
-English sentences (a tree's "Outlook … Humidity … Wind"), and colours named for parts ("the output node red",
-「棒を青に」). Anything else yields no check: a request is never failed for what this module cannot read. The language of the checks is
+algorithm's statements in a flowchart request ("s = s + i", "i <= 10"), and colours named for parts ("the output
+node red", 「棒を青に」). Anything else yields no check: a request is never failed for what this module cannot read. The language of the checks is
 eval/checks.py's (imported lazily so model/ does not depend on eval/ at import time).
 """
 
@@ -52,6 +51,8 @@ def _num(token: str) -> int:
 
 def _normalize(text: str) -> str:
     """NFKC (full-width digits and letters become ASCII) with dashes unified."""
+    # a superscript is a power (x² is x^2), not an index (NFKC alone would make it x2)
+    text = re.sub(r"[²³]", lambda m: "^" + {"²": "2", "³": "3"}[m.group(0)], text)
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"[‐‑‒–—−]", "-", text)
 
@@ -175,10 +176,13 @@ _NAMED_QUOTE = re.compile(r"(?:title[ds]?|caption(?:ed)?|label(?:l?ed)?|heading|
                           r"\s+(?:of\s+|as\s+)?'([^'\n]{1,40})'", re.I)
 # Names of variables and weights in a Japanese request are written in Latin letters (「重み w1, w2 とバイアス b」):
 # a figure of it shows them as labels. Acronyms (CNN, ReLU) and numbers with units (3x3, 5cm) are not such names.
-_JA_SYMBOL = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z](?:_?[0-9]{1,2})?|[a-z]_[a-z0-9])(?![A-Za-z0-9_(])")
+_JA_SYMBOL = re.compile(r"(?<![A-Za-z0-9_.^-])([A-Za-z](?:_?[0-9]{1,2})?|[a-z]_[a-z0-9])(?![A-Za-z0-9_(^-])")
+# A variable inside an equation or a range ("y = x^2 - 4", "-3 <= x <= 3", 「x = 1, 2, 3」) is maths, not a label.
+_IN_EQUATION = re.compile(r"[=<>≤≥+*/^-]\s*$")
+_BEFORE_EQUATION = re.compile(r"\s*[=<>≤≥+*/^-]")
 # In English, an indexed name (x1, w_2, h3) is a symbol; a single letter only when a word says it is a name
 # ("bias b", "the output y", "nodes labelled A").
-_EN_INDEXED = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z]_?[0-9]{1,2})(?![A-Za-z0-9_(])")
+_EN_INDEXED = re.compile(r"(?<![A-Za-z0-9_.^-])([A-Za-z]_?[0-9]{1,2})(?![A-Za-z0-9_(^-])")
 _EN_LETTER = re.compile(r"\b(?:bias|weights?|inputs?|outputs?|variables?|targets?|labell?ed|named|called|node|"
                         r"vertex|point|state)\s+([A-Za-z])(?![A-Za-z0-9_'(])")
 # The steps of an algorithm's flowchart are its statements ("s = s + i", "i <= 10"): each is a box's text.
@@ -189,25 +193,14 @@ _STATEMENT = re.compile(r"(?<![\w.])([a-z]\w{0,5}\s*(?:<=|>=|==|!=|\+=|-=|<|>|=)
 
 def _symbols(text: str) -> list[str]:
     """Variable and weight names the request writes out, which its figure labels."""
-    out: list[str] = []
+    found: list[re.Match[str]] = []
     if _JA.search(text):
-        out += [m.group(1) for m in _JA_SYMBOL.finditer(text)]
+        found += list(_JA_SYMBOL.finditer(text))
     else:
-        out += [m.group(1) for m in _EN_INDEXED.finditer(text)]
-        out += [m.group(1) for m in _EN_LETTER.finditer(text) if m.group(1) not in ("a", "A", "I")]
-    return out
-
-
-_CAPITALISED = re.compile(r"(?<=[a-z,;:(] )([A-Z][a-z]{2,15})\b")
-
-
-def _named_words(text: str) -> list[str]:
-    """Capitalised words inside English sentences when there are three or more: the named parts of a figure
-    ("the root tests Outlook; Sunny leads to Humidity"), not one proper noun ("a Transformer encoder")."""
-    if _JA.search(text):
-        return []
-    words = list(dict.fromkeys(m.group(1) for m in _CAPITALISED.finditer(text)))
-    return words if len(words) >= 3 else []
+        found += list(_EN_INDEXED.finditer(text))
+        found += [m for m in _EN_LETTER.finditer(text) if m.group(1) not in ("a", "A", "I")]
+    return [m.group(1) for m in found
+            if not _IN_EQUATION.search(text[:m.start(1)]) and not _BEFORE_EQUATION.match(text[m.end(1):])]
 
 
 def _statements(text: str) -> list[str]:
@@ -228,7 +221,6 @@ def _labels(text: str) -> list[dict[str, Any]]:
     labels += [m.group(1).strip() for m in _NAMED_QUOTE.finditer(text) if len(m.group(1).split()) <= 4]
     labels += _symbols(text)
     labels += _statements(text)
-    labels += _named_words(text)
     for m in _ARROW_CHAIN.finditer(text):
         items = [s.strip() for s in re.split(r"\s*(?:→|->|⇒)\s*", m.group(1))]
         # An end item that runs on into more words ("-> mean μ and std σ ->") is only part of a step's name.
