@@ -162,6 +162,19 @@ def _announce(session: Session, rev: Revision, lang: str) -> None:
                             error=_error_text(rev)))
 
 
+def _announce_fixes(session: Session, rev: Revision, cand: Any, lang: str) -> None:
+    """Say what was mended in the model's code before it ran (names copied over, items recoloured), if anything."""
+    fixes = getattr(cand, "fixes", None) or {}
+    parts = []
+    if fixes.get("declared"):
+        source = message("fixed_from_code" if fixes.get("from") == "code" else "fixed_from_example", lang)
+        parts.append(message("fixed_declared", lang, names=", ".join(fixes["declared"]), source=source))
+    if fixes.get("recoloured"):
+        parts.append(message("fixed_recoloured", lang, items=", ".join(fixes["recoloured"])))
+    if parts:
+        session.say(message("fixed", lang, rev=rev.id, what="; ".join(parts)))
+
+
 # Best-of-N
 
 def rank_candidates(candidates: Sequence[Any], results: Sequence[Any],
@@ -304,6 +317,7 @@ def respond(engine: Engine, session: Session, instruction: str, *, sketch_text: 
         rev = _add(session, result, code=cand.code, instruction=instruction, source=source, cand=cand,
                    score=score, score_kind=kind, alternatives=alts, parent=None if fresh else -1)
         _announce(session, rev, lang)
+        _announce_fixes(session, rev, cand, lang)
         yield Update("refresh")
         yield from _repair_loop(engine, session, gen, req, rev, lang, stop_event)
     except Exception as e:  # a failed generation or a dead endpoint must not lose the session
@@ -490,6 +504,7 @@ def _repair_loop(engine: Engine, session: Session, gen: Any, req: Any, rev: Revi
             result = engine.render(cand.code, s.lang)
         rev = _add(session, result, code=cand.code, instruction=f"repair {n}: {why[:120]}",
                    source="repair", parent=rev.id, cand=cand, attempt=n)
+        _announce_fixes(session, rev, cand, lang)
         if rev.ok:
             session.say(message("repaired", lang, n=n, rev=rev.id))
         else:

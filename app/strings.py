@@ -127,6 +127,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "render_failed": "Revision r{rev} did not render: {status}{where} — {error}",
         "repairing": "Repair attempt {n}/{limit}: asking the model to fix {status}{where}…",
         "repaired": "Repair attempt {n} worked: revision r{rev} renders.",
+        "fixed": "Before running r{rev}, its code was mended: {what}.",
+        "fixed_declared": "{names} used but not declared, copied from {source}",
+        "fixed_from_example": "the worked example",
+        "fixed_from_code": "the previous revision",
+        "fixed_recoloured": "{items} given the colour you asked for",
         "repair_failed": "Repair attempt {n} still fails: {status}{where} — {error}",
         "mismatch_repairing": "Repair attempt {n}/{limit}: revision r{rev} renders but misses the request "
                               "({reasons}); asking the model to fix it…",
@@ -167,6 +172,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "render_failed": "リビジョン r{rev} は描画できませんでした: {status}{where} — {error}",
         "repairing": "自動修復 {n}/{limit}: {status}{where} の修正をモデルに依頼しています…",
         "repaired": "自動修復 {n} 回目で成功: リビジョン r{rev} が描画できました。",
+        "fixed": "r{rev} は実行前にコードを補いました: {what}。",
+        "fixed_declared": "使われているのに定義のない {names} を{source}から追加",
+        "fixed_from_example": "お手本のプログラム",
+        "fixed_from_code": "前のリビジョン",
+        "fixed_recoloured": "{items} を指定の色に",
         "repair_failed": "自動修復 {n} 回目も失敗: {status}{where} — {error}",
         "mismatch_repairing": "自動修復 {n}/{limit}: リビジョン r{rev} は描画できますが依頼と合っていません"
                               "（{reasons}）。修正をモデルに依頼しています…",

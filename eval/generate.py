@@ -78,7 +78,8 @@ def validate_prompts(rows: list[dict[str, Any]], source: str = "prompts") -> Non
 def _candidate_dict(c: Any, source: str) -> dict[str, Any]:
     """The JSON-able part of a model Candidate."""
     return {"code": c.code or "", "tokens": int(c.tokens or 0), "logprob": c.logprob, "truncated": bool(c.truncated),
-            "finish_reason": getattr(c, "finish_reason", None), "source": source}
+            "finish_reason": getattr(c, "finish_reason", None), "source": source,
+            "fixes": dict(getattr(c, "fixes", None) or {})}
 
 
 def _attach_render(cands: list[dict[str, Any]], lang: str, render_many: Callable[..., list[Any]],

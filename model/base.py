@@ -10,7 +10,7 @@ from typing import Any
 from model.errors import ModelError
 from model.extract import extract_code
 from model.js_fixes import borrow_definitions
-from model.request_colors import recolor_items
+from model.request_colors import apply_item_colors, item_colors
 from model.presets import GenSettings
 from model.prompts import Request, build_messages, mismatch_request, repair_request
 from model.types import Candidate, StreamChunk
@@ -140,13 +140,18 @@ class Generator(ABC):
         """
         ex = extract_code(text, lang)
         code = ex.code
+        fixes: dict[str, Any] = {}
         if request is not None and lang == "p5" and code and not ex.truncated:
-            code = borrow_definitions(code, self._sources(request))[0]
-            code = recolor_items(code, request.instruction)
+            code, declared = borrow_definitions(code, self._sources(request))
+            code, recoloured = apply_item_colors(code, item_colors(request.instruction))
+            if declared:
+                fixes.update(declared=declared, **{"from": "code" if request.code else "example"})
+            if recoloured:
+                fixes["recoloured"] = recoloured
         # Hitting the token limit only matters when it left the program unfinished (or no program at all).
         truncated = ex.truncated or (finish_reason == "length" and not ex.code)
         return Candidate(code=code, text=text, logprob=logprob, tokens=tokens, truncated=truncated,
-                         model=self.name, adapter=adapter, finish_reason=finish_reason)
+                         model=self.name, adapter=adapter, finish_reason=finish_reason, fixes=fixes)
 
     def _sources(self, request: Request) -> list[str]:
         """The programs an answer to the request is written from: the one being revised, else the examples."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ["Candidate", "StreamChunk"]
@@ -24,6 +24,9 @@ class Candidate:
     # candidates decoded together share their call's time equally.
     prompt_ms: float | None = None
     decode_ms: float | None = None
+    # What was mended in the code after the model wrote it: {"declared": names copied from "from" ("example" or
+    # "code", the program being revised), "recoloured": items given the colour the request names}; {} when nothing.
+    fixes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""

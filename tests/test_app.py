@@ -147,6 +147,25 @@ def test_message_streams_code_then_records_a_rendered_revision():
     assert "r1" in _chat_text(s) and gen.name in _chat_text(s)
 
 
+def test_the_chat_says_what_was_mended_in_the_models_code_before_it_ran():
+    """A candidate whose code was mended (a name copied from the example, an item recoloured) is announced."""
+    class Mending(ScriptedGenerator):
+        def _cand(self, code, logprob=-0.5):
+            cand = super()._cand(code, logprob)
+            cand.fixes = {"declared": ["OFFSET"], "from": "example", "recoloured": ["coal"]}
+            return cand
+
+    engine, _ = _engine(Mending())
+    s = h.Session()
+    _say(engine, s, "Draw a 3-layer MLP")
+    chat = _chat_text(s)
+    assert "OFFSET used but not declared, copied from the worked example" in chat and "coal given the colour" in chat
+    assert s.tree.current.ok  # the note comes with the revision, which is kept as usual
+    s_ja = h.Session()
+    _say(engine, s_ja, "3層のニューラルネットワークを描いて")
+    assert "定義のない OFFSET をお手本のプログラムから追加" in _chat_text(s_ja)
+
+
 def test_follow_up_sends_current_code_and_history():
     engine, gen = _engine()
     s = h.Session()

@@ -330,10 +330,12 @@ def test_candidates_borrow_from_the_example_for_a_first_figure_and_from_the_prog
     gen.reply = "```javascript\nfunction draw() { rect(OFFSET, 0, 9, 9); }\n```"
     first = gen.generate(Request("feature maps"))[0]
     assert "const OFFSET = 6;" in first.code and first.text == gen.reply  # the reply itself stays as written
+    assert first.fixes == {"declared": ["OFFSET"], "from": "example"}  # and the candidate says what was mended
     # a revision that drops a helper it still calls gets it back from the program being revised
     gen.reply = "```javascript\nfunction draw() { stack(1, 2, 3, 4); }\n```"
     revised = gen.generate(Request("make it smaller", code=EXAMPLE_WITH_CONSTANTS, render_status="ok"))[0]
     assert "function stack(x, y, size, depth)" in revised.code and "const OFFSET = 6;" in revised.code
+    assert revised.fixes == {"declared": ["OFFSET", "COLORS", "stack"], "from": "code"}
     # a cut-off program is left as it is (it is carried on, not fixed)
     gen.reply = "```javascript\nfunction draw() { rect(OFFSET, 0,"
     assert "const OFFSET" not in gen.generate(Request("feature maps"))[0].code

@@ -90,7 +90,9 @@ def test_a_generated_answer_takes_the_colours_its_request_names():
             raise NotImplementedError
 
     gen = Echo("echo", GenSettings(examples=0))
-    assert '["Food", 35, "green"]' in gen.generate(Request("budget pie chart, food in green"))[0].code
+    first = gen.generate(Request("budget pie chart, food in green"))[0]
+    assert '["Food", 35, "green"]' in first.code and first.fixes == {"recoloured": ["food"]}
     revised = gen.generate(Request("make food green", code=SHARES, render_status="ok"))[0].code
     assert '["Food", 35, "green"]' in revised
-    assert gen.generate(Request("a budget pie chart"))[0].code == SHARES  # nothing named, nothing changed
+    plain = gen.generate(Request("a budget pie chart"))[0]
+    assert plain.code == SHARES and plain.fixes == {}  # nothing named, nothing changed
