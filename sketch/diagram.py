@@ -543,6 +543,7 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
                     bridges[int(round(start[1])):hit[0] + 1, xi] = True
                     used.add(j)
     enclosed = ndimage.binary_fill_holes(mask) & ~mask
+    enclosed_bridges = 0          # bridges drawn when `enclosed` was last computed
     for gap, a, t in pairs:
         ia = ends[a]
         if ia in used or (not g.is_junction[t] and t in used):
@@ -556,8 +557,14 @@ def _bridge(mask: np.ndarray, g: _Graph, w: float, max_gap: float, ratio: float,
         pa, pb = g.pos[ia], g.pos[t]
         rr, cc = draw_line(int(round(pa[1])), int(round(pa[0])), int(round(pb[1])), int(round(pb[0])))
         ok = (rr >= 0) & (rr < mask.shape[0]) & (cc >= 0) & (cc < mask.shape[1])
-        if gap > small_gap and enclosed[rr[ok], cc[ok]].mean() >= 0.5:
-            continue      # far across a closed outline's inside (an arrow ending in a box): no gap of an outline
+        if gap > small_gap:
+            if enclosed_bridges < len(used):
+                # An outline closed by a shorter bridge (a box left open by the pen) has an inside now too.
+                closed = mask | bridges
+                enclosed = ndimage.binary_fill_holes(closed) & ~closed
+                enclosed_bridges = len(used)
+            if enclosed[rr[ok], cc[ok]].mean() >= 0.5:
+                continue      # far across a closed outline's inside (an arrow ending in a box): no gap of an outline
         used |= {ia, t}
         bridges[rr[ok], cc[ok]] = True
     # An end stopping just short of other ink straight ahead (a bar's side above the axis) is extended to it.

@@ -759,3 +759,14 @@ def test_short_word_touching_its_shapes_outline_is_still_its_label(family, seed)
     d, a, sc = _read_synthetic(family, seed)
     assert a.diagram.counts()["text_mark"] == d.counts["text_mark"]
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [9, 13, 67])
+def test_box_left_open_with_an_arrow_running_into_it_is_one_box(seed):
+    """A box the pen left open at a corner, with an arrow running on into it above the next arrow's start: the
+    pen's gap is closed first, so the arrow's end is not bridged across the box's inside to the next arrow's
+    start (which cut the box into two cells, lost it, and left its outline a free curve)."""
+    d, a, sc = _read_synthetic("flowchart", seed)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == d.counts["rectangle"] and counts["freehand"] == 0
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
