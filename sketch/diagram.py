@@ -1830,6 +1830,18 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
             lk.kind, lk.heads = "arrow", t.heads
             if math.dist(t.head, lk.tail) < math.dist(t.head, lk.head):
                 lk.tail, lk.head, lk.points = lk.head, lk.tail, lk.points[::-1]
+    # A short stroke joining no two shapes, with an end at an arrow's tip, is a barb of that head left over (its
+    # other barb or the ink's spread made the head), not an arrow or a line of its own.
+    tips = [np.asarray(prims[c.via].head, float) for c in conns if prims[c.via].kind == "arrow"]
+    vias = {c.via for c in conns}
+    for i in range(n_shapes, len(prims)):
+        p = prims[i]
+        if p.kind not in ("line", "arrow") or i in vias or not tips:
+            continue
+        length = _plen(np.asarray(p.points, float))
+        if length <= barb_max and any(min(math.dist(p.tail, t), math.dist(p.head, t)) <= 2 * w + 0.5 * length + 2
+                                      for t in tips):
+            drop.add(i)
     if drop:
         keep = [i for i in range(len(prims)) if i not in drop]
         prims = [prims[i] for i in keep]

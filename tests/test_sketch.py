@@ -770,3 +770,13 @@ def test_box_left_open_with_an_arrow_running_into_it_is_one_box(seed):
     counts = a.diagram.counts()
     assert counts["rectangle"] == d.counts["rectangle"] and counts["freehand"] == 0
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [57, 67])
+def test_barb_left_over_at_an_arrows_tip_is_not_an_arrow_of_its_own(seed):
+    """A short stroke at an arrow's tip that joins no two states (a barb the head was found without) is part of
+    that head: no extra arrow or line is counted, and every connection keeps its direction."""
+    d, a, sc = _read_synthetic("state_machine", seed)
+    counts = a.diagram.counts()
+    assert counts["arrow"] == d.counts["arrow"] and counts["line"] == d.counts["line"]
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
