@@ -1761,7 +1761,8 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                 continue
         prims.append(Primitive(kind, (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
                                       float(p[:, 1].max())), pts, tail=tuple(p[0]), head=tuple(p[-1]), heads=nh,
-                               extra={"link": n_traced <= m < n_traced + len(links), "spread": spread}))
+                               extra={"link": n_traced <= m < n_traced + len(links), "spread": spread,
+                                      "spread_head": bool(nh) and m in spread_of}))
     if open_rings:
         # A closed "circle" made of arcs of two circles, one of them found open, is their overlap (a lens).
         fits: list[tuple[np.ndarray, float, bool]] = []
@@ -1917,8 +1918,11 @@ def _consistent_heads(prims: list[Primitive], conns: list[Connection]) -> None:
     arrows = [c for c in conns if c.directed]
     plain = [c for c in conns if not c.directed and prims[c.via].kind == "line"]
     headed = [c for c in conns if prims[c.via].kind == "arrow"]
-    if len(plain) >= 8 and 0 < len(headed) <= len(plain) / 8:
-        # A head or two among many plain lines (a network's crossing lines) is ink of a crossing near an end.
+    lone_wedge = len(headed) == 1 and len(plain) >= 2 and prims[headed[0].via].extra.get("spread_head")
+    if (len(plain) >= 8 and 0 < len(headed) <= len(plain) / 8) or lone_wedge:
+        # A head or two among many plain lines (a network's crossing lines) is ink of a crossing near an end;
+        # among a few, a lone head seen only as ink widening at an end (no barbs) is lines meeting there (a
+        # tree's lines leaving a parent from one spot) or a shape's corner next to the end.
         for c in headed:
             p = prims[c.via]
             p.kind, p.heads, c.directed = "line", 0, False

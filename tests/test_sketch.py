@@ -780,3 +780,15 @@ def test_barb_left_over_at_an_arrows_tip_is_not_an_arrow_of_its_own(seed):
     counts = a.diagram.counts()
     assert counts["arrow"] == d.counts["arrow"] and counts["line"] == d.counts["line"]
     assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
+
+
+@pytest.mark.parametrize("seed", [18, 28])
+def test_lone_head_seen_only_as_widening_ink_among_tree_lines_is_a_line(seed):
+    """A tree's lines leave the parent from about one spot (or end beside a box's corner): the ink widening
+    there is no arrowhead, so no line of the tree is read as an arrow."""
+    d, a, sc = _read_synthetic("tree", seed)
+    assert d.counts["arrow"] == 0
+    counts = a.diagram.counts()
+    assert counts["arrow"] == 0 and counts["line"] == d.counts["line"]
+    assert not any(c.directed for c in a.diagram.connections)
+    assert sc.counts_exact and sc.fp == 0 and sc.fn == 0 and sc.structure_ok
