@@ -53,6 +53,8 @@ class DiagramConfig:
     convex: float = 0.9           # outline area over hull area, below: not a drawn shape
     sag_convex: float = 0.85      # ... but down to this for a box (long sides sagging: a flat box drawn with a
     sag_fill: float = 0.85        # ... wobble) that fills this much of its tightest rectangle and is no ellipse
+    pinch_fit: float = 0.8        # a flat hole this convex and filling this much of its tightest rectangle
+    pinch_ends: float = 0.85      # ... with ends this square (_end_span) is a box whose long sides both sag in
     box_ends: float = 0.6         # an ellipse fit below clean_ellipse with ends this square (share of the short
                                   # side the outline spans at each end of its long axis; an ellipse ~0.45) is a box
     corner_deg: float = 50.0      # an outline turning sharper than this where strokes meet it is a cell, not a shape
@@ -453,16 +455,21 @@ def _sharp_at(outline: np.ndarray, pts: list[np.ndarray], near: float, step: flo
 
 def _end_span(outline: np.ndarray, band: float = 0.06) -> float:
     """Share of the short side the outline spans within `band` of each end of its long axis (the smaller end)."""
+    return _ends_and_aspect(outline, band)[0]
+
+
+def _ends_and_aspect(outline: np.ndarray, band: float = 0.06) -> tuple[float, float]:
+    """_end_span and the outline's extent along its long axis over its extent across it."""
     if len(outline) < 8:
-        return 0.0
+        return 0.0, 1.0
     c = outline - outline.mean(axis=0)
     _, vecs = np.linalg.eigh(np.cov(c.T))
     u, v = c @ vecs[:, 1], c @ vecs[:, 0]
     span_u, span_v = float(np.ptp(u)), float(np.ptp(v))
     if span_u <= 0 or span_v <= 0:
-        return 0.0
+        return 0.0, 1.0
     d = band * span_u
-    return min(float(np.ptp(v[u >= u.max() - d])), float(np.ptp(v[u <= u.min() + d]))) / span_v
+    return min(float(np.ptp(v[u >= u.max() - d])), float(np.ptp(v[u <= u.min() + d]))) / span_v, span_u / span_v
 
 
 def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.ndarray, dict[str, float]]:
@@ -483,6 +490,12 @@ def _shape_of(region: np.ndarray, cfg: DiagramConfig) -> tuple[str | None, np.nd
             kind = "circle"
     elif sol >= cfg.sag_convex and rect >= cfg.sag_fill and ell < cfg.ellipse_iou:
         kind = "rectangle"
+    elif sol >= cfg.pinch_fit and rect >= cfg.pinch_fit and ell < cfg.ellipse_iou:
+        # Both long sides of a flat box sagging in (an hourglass): its short sides still stand straight
+        # across its ends, which a cell between crossing strokes or a lens does not have.
+        ends, aspect = _ends_and_aspect(out)
+        if ends >= cfg.pinch_ends and aspect >= 2.0:
+            kind = "rectangle"
     return kind, out, {"ell": ell, "rect": rect, "sol": sol}
 
 

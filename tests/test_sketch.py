@@ -471,6 +471,25 @@ def test_flat_box_whose_long_sides_bulge_is_a_box_and_a_flat_ellipse_an_ellipse(
     assert all(prims[c.a].kind == prims[c.b].kind == "rectangle" and c.directed for c in a.diagram.connections)
 
 
+@pytest.mark.parametrize("sag", [10, 11])
+def test_flat_box_pinched_by_both_long_sides_sagging_in_is_a_box(sag):
+    """A flat box whose long sides both bow in (an hourglass, less convex than a box with one sagging side) still
+    has straight short sides across its ends: a box, not an arrow or a free curve."""
+    ys, hh, boxes, arrows = [80, 300, 520], 35, [], []
+    for k, y in enumerate(ys):
+        s_ = sag if k == 1 else 0
+        top = [(250 + 15 * t, y - hh + s_ * math.sin(math.pi * t / 20)) for t in range(21)]
+        bot = [(550 - 15 * t, y + hh - s_ * math.sin(math.pi * t / 20)) for t in range(21)]
+        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((400, y0 + hh + 2), (400, y1 - hh - 2))
+    a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
+    counts = a.diagram.counts()
+    assert counts["rectangle"] == 3 and counts["arrow"] == 2 and counts["freehand"] == 0 and counts["line"] == 0
+    ch = a.structure["chain"]
+    assert len(ch["order"]) == 3 and ch["direction"] == "down" and ch["arrows"] == "forward"
+
+
 def test_bar_chart_on_axes_reports_bar_count_and_heights():
     axes = [[(100, 60), (100, 540), (760, 540)]]               # one L-shaped stroke
     heights = [150, 300, 220, 400]
