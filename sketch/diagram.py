@@ -1865,6 +1865,7 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
     for p in prims:
         p.extra.pop("dense", None)
         p.extra.pop("spread", None)
+        p.extra.pop("spread_head", None)
     inside = _containment(prims)
     return Diagram(prims, conns, w, inside)
 
