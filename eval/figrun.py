@@ -188,6 +188,8 @@ def _result_row(bench: dict[str, Any], pred: dict[str, Any], final: Any, times: 
         "ok": final is not None and final.ok,
         "attempts": len(cands), "repairs": sum(c.get("source") in ("repair", "check-repair") for c in cands),
         "check_repairs": sum(c.get("source") == "check-repair" for c in cands),
+        # what was mended in each candidate before it ran (names copied back, items recoloured)
+        "fixes": [c["fixes"] for c in cands if c.get("fixes")],
         "tokens": sum(int(c.get("tokens") or 0) for c in cands), "code_tokens": int(pred.get("tokens") or 0),
         "truncated": bool(pred.get("truncated")),
         "checks": [{"type": o.check.get("type"), "passed": bool(o.passed), "reason": o.reason} for o in outcomes],

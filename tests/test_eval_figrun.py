@@ -175,3 +175,21 @@ def test_run_reports_prompt_and_decoding_time_where_the_backend_measures_them(tm
     run_benchmark(RunConfig(benchmark=str(bench), out=str(plain)), FakeGen(ANSWERS), progress=False)
     md = (plain / "report.md").read_text(encoding="utf-8")
     assert "| prompt processing per prompt p50 / p95 | not reported by the backend |" in md
+
+
+class MendingFakeGen(FakeGen):
+    """FakeGen whose first candidates had a name copied back before they ran, as the backends record it."""
+
+    def generate(self, req, n=1, max_new_tokens=1024, temperature=0.7, stop_event=None):
+        cands = super().generate(req, n, max_new_tokens, temperature, stop_event)
+        for c in cands:
+            c.fixes = {"declared": ["OFFSET"], "from": "example"}
+        return cands
+
+
+def test_run_rows_say_what_was_mended_in_their_candidates(tmp_path, bench):
+    rep = run_benchmark(RunConfig(benchmark=str(bench), out=str(tmp_path / "m")), MendingFakeGen(ANSWERS),
+                        progress=False)
+    assert all(r["fixes"] == [{"declared": ["OFFSET"], "from": "example"}] for r in rep["rows"])
+    plain = run_benchmark(RunConfig(benchmark=str(bench), out=str(tmp_path / "p")), FakeGen(ANSWERS), progress=False)
+    assert all(r["fixes"] == [] for r in plain["rows"])
