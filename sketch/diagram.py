@@ -1384,6 +1384,30 @@ def _side_by_side(mask: np.ndarray, a: np.ndarray, b: np.ndarray, path: list[Pt]
     return hits >= 4
 
 
+def _trim_along_axes(q: np.ndarray, axis_segs: list[tuple[np.ndarray, np.ndarray]], w: float, tol: float,
+                     max_deg: float = 15.0) -> np.ndarray:
+    """Cut off an end stretch (at least 4 w long) of a traced curve that runs beside an axis at a steady distance."""
+    for side in (0, 1):
+        p = q if side == 0 else q[::-1]
+        for a, b in axis_segs:
+            n_ab = float(np.hypot(*(b - a)))
+            u = (b - a) / max(n_ab, 1e-9)
+            off = np.abs((p - a) @ np.array([-u[1], u[0]]))
+            t = (p - a) @ u
+            # Steady: within a width (and a pixel or two) of the distance at the end.
+            inside = (off <= tol) & (np.abs(off - off[0]) <= w + 2) & (t >= -tol) & (t <= n_ab + tol)
+            k = int(np.argmin(inside)) if not inside.all() else len(p)
+            if k < 2 or _plen(p[:k]) < 4 * w or _plen(p[k:]) < 2 * _plen(p[:k]):
+                continue
+            chord = p[k - 1] - p[0]
+            along = abs(float(chord @ u)) / max(float(np.hypot(*chord)), 1e-9)
+            if along >= math.cos(math.radians(max_deg)):
+                p = p[k - 1:]
+                break
+        q = p if side == 0 else p[::-1]
+    return q
+
+
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
     return float(np.hypot(*(a + t * (b - a) - q)))
@@ -1590,6 +1614,14 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
                         break
                 if used[k]:
                     break
+        if plot:
+            # A curve meeting a wobbly axis at a shallow angle is traced on along the axis's ink left outside
+            # the cut band: an end stretch running beside an axis at a steady distance is the axis's, not the
+            # curve's (left on, its end points away from the rest of the curve and no join continues it).
+            for k, q in enumerate(pieces):
+                if not used[k]:
+                    pieces[k] = _trim_along_axes(q, axis_segs, w, tol_ax)
+                    lens[k] = _plen(pieces[k])
         axes = (np.array(axis_segs[0]), np.array(axis_segs[1]))
         hx, vx = axes
         xs_ = np.concatenate([hx[:, 0], vx[:, 0]])

@@ -650,6 +650,17 @@ def test_rest_of_a_wobbly_axis_past_where_it_was_followed_is_part_of_the_axis(se
     assert sc.counts_exact and sc.structure_ok
 
 
+@pytest.mark.parametrize("seed", [30, 39])
+def test_curve_running_on_along_a_wobbly_axis_is_still_one_curve(seed):
+    """A curve meeting a wobbly axis at a shallow angle, traced on a stretch along the axis's ink, is still
+    one curve: that stretch is the axis's, so the curve joins its other half across the axis."""
+    d, a, sc = _read_synthetic("function_plot", seed)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["line"] == 0
+    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
+    assert sc.counts_exact and sc.structure_ok
+
+
 @pytest.mark.parametrize("seed", [14, 36])
 def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
     """The pen running on past a box's corner (closing it with an overshoot) is part of the box, not a line."""
