@@ -997,7 +997,8 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
 
 
 def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float, far: float,
-                 max_bend: float = 60.0, far_bend: float = 30.0) -> list[np.ndarray]:
+                 max_bend: float = 60.0, far_bend: float = 30.0, cross: np.ndarray | None = None,
+                 cross_reach: float = 0.0) -> list[np.ndarray]:
     """Join pieces of curves end to end where one continues the other (least bend first); drop copies.
 
     Ends at one spot (a crossing) need only continue each other within max_bend; ends further apart also need
@@ -1005,7 +1006,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     shallow angle loses a long stretch with the axis) within far_bend. A graph of a function has one point
     over each x: two chains side by side whose facing ends are up to `far` apart with ink between join however
     sharply they meet there (a parabola's vertex cut out by the y axis); the ink between them may be thinner
-    there (half of it the axis's). Specks of a junction (shorter than 2 w) are left out.
+    there (half of it the axis's). A gap running through `cross` (where the axes cross, both cutting the
+    curve) may be cross_reach longer. Specks of a junction (shorter than 2 w) are left out.
     """
     chains = [p for p in pieces if len(p) >= 2 and _plen(p) >= 2 * w]
     near, dl = 1.5 * w + 1, max(6 * w + 6, 20.0)
@@ -1021,7 +1023,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 if i == j:
                     continue
                 d = float(np.hypot(*(pb - pa)))
-                if d > far:
+                if d > far and not (cross is not None and d <= far + cross_reach and
+                                    _near_segment(cross, pa, pb) <= cross_reach / 2):
                     continue
                 bend = _angle(ua, -ub)
                 side_by_side = _facing(chains[i], si, chains[j], sj, 2 * w + 2)
@@ -1408,6 +1411,16 @@ def _trim_along_axes(q: np.ndarray, axis_segs: list[tuple[np.ndarray, np.ndarray
     return q
 
 
+def _crossing(h: np.ndarray, v: np.ndarray) -> np.ndarray | None:
+    """Where the lines through two segments cross (None when they are nearly parallel)."""
+    d1, d2 = h[1] - h[0], v[1] - v[0]
+    den = float(d1[0] * d2[1] - d1[1] * d2[0])
+    if abs(den) < 1e-9:
+        return None
+    t = float((v[0] - h[0])[0] * d2[1] - (v[0] - h[0])[1] * d2[0]) / den
+    return h[0] + t * d1
+
+
 def _near_segment(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
     return float(np.hypot(*(a + t * (b - a) - q)))
@@ -1721,7 +1734,9 @@ def decompose(ink: np.ndarray, cfg: DiagramConfig = DiagramConfig(), canvas_side
         free = [k for k in range(len(pieces)) if not used[k]]
         for k in free:
             used[k] = True
-        for c in _join_curves([pieces[k] for k in free], body, w, 2 * grow + 2 * w + 4, 0.12 * L):
+        cross = _crossing(axes[0], axes[1]) if axes is not None else None
+        for c in _join_curves([pieces[k] for k in free], body, w, 2 * grow + 2 * w + 4, 0.12 * L,
+                              cross=cross, cross_reach=2 * grow + 2 * w):
             pieces.append(c)
             lens.append(_plen(c))
             used.append(False)

@@ -661,6 +661,17 @@ def test_curve_running_on_along_a_wobbly_axis_is_still_one_curve(seed):
     assert sc.counts_exact and sc.structure_ok
 
 
+@pytest.mark.parametrize("seed", [106, 229])
+def test_curve_through_where_the_axes_cross_is_one_curve(seed):
+    """A curve passing through where the axes cross loses a longer stretch (both axes cut it there): its two
+    halves are still joined into one curve."""
+    d, a, sc = _read_synthetic("function_plot", seed)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["line"] == 0
+    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
+    assert sc.counts_exact and sc.structure_ok
+
+
 @pytest.mark.parametrize("seed", [14, 36])
 def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
     """The pen running on past a box's corner (closing it with an overshoot) is part of the box, not a line."""
