@@ -145,7 +145,7 @@ class Generator(ABC):
             code, declared = borrow_definitions(code, self._sources(request))
             code, recoloured = apply_item_colors(code, item_colors(request.instruction))
             if declared:
-                fixes.update(declared=declared, **{"from": "code" if request.code else "example"})
+                fixes = {"declared": declared, "from": "code" if request.code else "example"}
             if recoloured:
                 fixes["recoloured"] = recoloured
         # Hitting the token limit only matters when it left the program unfinished (or no program at all).

@@ -14,10 +14,12 @@ uses the name without declaring it anywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["Literal", "literal_at", "mask_js", "let_reassigned_consts", "borrow_definitions", "top_level_definitions"]
+__all__ = ["Literal", "literal_at", "mask_js", "match_close", "let_reassigned_consts", "borrow_definitions",
+           "top_level_definitions"]
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _CONST = re.compile(rf"\bconst(\s+)({_IDENT})(?=\s*=[^=>]|\s+of\b|\s+in\b)")
@@ -130,8 +132,8 @@ class Definition(NamedTuple):
     text: str  # e.g. "const OFFSET = 6;" or the whole function
 
 
-def _match_close(masked: str, i: int) -> int:
-    """Index after the bracket that closes the one at i (len(masked) when it never closes)."""
+def match_close(masked: str, i: int) -> int:
+    """Index after the bracket that closes the one at i in masked code (len(masked) when it never closes)."""
     depth = 0
     for j in range(i, len(masked)):
         if masked[j] in _OPEN:
@@ -182,6 +184,36 @@ def _split_top(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     return parts
 
 
+def _top_statements(masked: str) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(start, end, match) of each top-level declaration statement (const/let/var) and function or class, in order.
+
+    match.group(1) is the keyword ("const", "let", "var", "function", "function*" or "class"); for a function or
+    class match.group(2) is its name.
+    """
+    i, n, depth = 0, len(masked), 0
+    while i < n:
+        ch = masked[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and (i == 0 or not re.match(r"[\w$.]", masked[i - 1])):
+            m = re.match(r"(const|let|var)\s", masked[i:])
+            if m:
+                end = _statement_end(masked, i + m.end())
+                yield i, end, m
+                i = end
+                continue
+            m = re.match(rf"(?:async\s+)?(function\*?|class)\s+({_IDENT})", masked[i:])
+            if m:
+                brace = masked.find("{", i + m.end())
+                end = match_close(masked, brace) if brace >= 0 else n
+                yield i, end, m
+                i = end
+                continue
+        i += 1
+
+
 def top_level_definitions(code: str) -> dict[str, Definition]:
     """The program's top-level constants, variables, functions and classes, by name (the first of each name)."""
     return {d.name: d for d in _definitions(code)}
@@ -192,34 +224,17 @@ def _definitions(code: str) -> tuple[Definition, ...]:
     """top_level_definitions, in source order, cached."""
     masked = mask_js(code)
     out: dict[str, Definition] = {}
-    i, n, depth = 0, len(masked), 0
-    while i < n:
-        ch = masked[i]
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif depth == 0 and (i == 0 or not re.match(r"[\w$.]", masked[i - 1])):
-            m = re.match(rf"(const|let|var)\s+(?=[A-Za-z_$])", masked[i:])
-            if m:
-                end = _statement_end(masked, i + m.end())
-                body_end = end - 1 if masked[end - 1:end] == ";" else end
-                for s, e in _split_top(masked, i + m.end(), body_end):
-                    d = re.match(rf"\s*({_IDENT})\s*(?:=|$)", masked[s:e])
-                    if d and d.group(1) not in out:
-                        out[d.group(1)] = Definition(d.group(1), "var", f"{m.group(1)} {code[s:e].strip()};")
-                i = end
-                continue
-            m = re.match(rf"(?:async\s+)?(function\*?|class)\s+({_IDENT})", masked[i:])
-            if m:
-                brace = masked.find("{", i + m.end())
-                end = _match_close(masked, brace) if brace >= 0 else n
-                if m.group(2) not in out:
-                    kind = "class" if m.group(1) == "class" else "function"
-                    out[m.group(2)] = Definition(m.group(2), kind, code[i:end])
-                i = end
-                continue
-        i += 1
+    for start, end, m in _top_statements(masked):
+        if m.group(1) in ("const", "let", "var"):
+            body_end = end - 1 if masked[end - 1:end] == ";" else end
+            # each simple declarator (destructuring patterns declare no one name to copy)
+            for s, e in _split_top(masked, start + m.end(), body_end):
+                d = re.match(rf"\s*({_IDENT})\s*(?:=|$)", masked[s:e])
+                if d and d.group(1) not in out:
+                    out[d.group(1)] = Definition(d.group(1), "var", f"{m.group(1)} {code[s:e].strip()};")
+        elif m.group(2) not in out:
+            kind = "class" if m.group(1) == "class" else "function"
+            out[m.group(2)] = Definition(m.group(2), kind, code[start:end])
     return tuple(out.values())
 
 
@@ -278,9 +293,9 @@ def borrow_definitions(code: str, sources: list[str]) -> tuple[str, list[str]]:
                 todo.append(other)
     if not borrowed:
         return code, []
-    order = list(defs)
-    values = [d for d in sorted(borrowed.values(), key=lambda d: order.index(d.name)) if d.kind == "var"]
-    funcs = [d for d in sorted(borrowed.values(), key=lambda d: order.index(d.name)) if d.kind != "var"]
+    picked = [d for name, d in defs.items() if name in borrowed]  # in the sources' order
+    values = [d for d in picked if d.kind == "var"]
+    funcs = [d for d in picked if d.kind != "var"]
     out = code
     if values:
         at = _after_top_declarations(code)
@@ -298,20 +313,12 @@ def _after_top_declarations(code: str) -> int:
     first_fn = re.search(r"^(?:async\s+)?(?:function|class)\b", masked, re.M)
     limit = first_fn.start() if first_fn else len(masked)
     last_end = 0
-    i, depth = 0, 0
-    while i < limit:
-        ch = masked[i]
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif depth == 0 and (i == 0 or masked[i - 1] == "\n") and re.match(r"(const|let|var)\s", masked[i:]):
-            end = _statement_end(masked, i)
+    for start, end, m in _top_statements(masked):
+        if start >= limit:
+            break
+        if m.group(1) in ("const", "let", "var") and (start == 0 or masked[start - 1] == "\n"):
             nl = code.find("\n", end)
             last_end = len(code) if nl < 0 else nl + 1
-            i = end
-            continue
-        i += 1
     if last_end:
         return min(last_end, len(code))
     # no declarations: after the leading comment lines

@@ -10,8 +10,8 @@ units, 5 hidden units and 1 output unit", 「入力層は4ユニット」…), a
 states or bars ("three boxes", 「5つのノード」), quoted labels ("…", '…', 「…」, "the title 'Sales 2024'"), labels
 chained by arrows ("Start → Process → End"), symbols written out ("weights w1, w2 and bias b", 「入力 x1, x2」), an
 algorithm's statements in a flowchart request ("s = s + i", "i <= 10"), and colours named for parts ("the output
-node red", 「棒を青に」). Anything else yields no check: a request is never failed for what this module cannot read. The language of the checks is
-eval/checks.py's (imported lazily so model/ does not depend on eval/ at import time).
+node red", 「棒を青に」). Anything else yields no check: a request is never failed for what this module cannot read.
+The language of the checks is eval/checks.py's (imported lazily so model/ does not depend on eval/ at import time).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+
+from model.prompts import is_japanese
 
 __all__ = ["derive_checks", "failed_reasons", "run_request_checks", "mismatch_text"]
 
@@ -155,7 +157,6 @@ _QUOTED = re.compile(r"\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|「([^」\n]{1
 _ITEM = r"[^\s→,、。.:：;()\[\]「」『』\"“”']{1,20}"
 _ARROW_CHAIN = re.compile(rf"({_ITEM}(?:\s*(?:→|->|⇒)\s*{_ITEM}){{1,9}})")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
-_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # Words that end an English arrow chain without being a step ("… → analyze → back to observe").
 _CHAIN_WORDS = frozenset("back again repeat loop then to and or".split())
 
@@ -194,7 +195,7 @@ _STATEMENT = re.compile(r"(?<![\w.])([a-z]\w{0,5}\s*(?:<=|>=|==|!=|\+=|-=|<|>|=)
 def _symbols(text: str) -> list[str]:
     """Variable and weight names the request writes out, which its figure labels."""
     found: list[re.Match[str]] = []
-    if _JA.search(text):
+    if is_japanese(text):
         found += list(_JA_SYMBOL.finditer(text))
     else:
         found += list(_EN_INDEXED.finditer(text))
@@ -304,4 +305,3 @@ def mismatch_text(reasons: list[str], japanese: bool = False) -> str:
                 "依頼どおりの図になるように直した完全なコードを返してください。")
     return (f"The code renders, but the figure does not match the request: {listed}. "
             "Fix it so the figure shows what was asked, and return the whole corrected program.")
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from model.js_fixes import literal_at, mask_js
+from model.js_fixes import literal_at, mask_js, match_close
 
 __all__ = ["item_colors", "apply_item_colors", "recolor_items"]
 
@@ -95,16 +95,8 @@ def _enclosing(masked: str, i: int) -> tuple[int, int] | None:
             if depth == 0:
                 if ch == "(":
                     return None  # a call's arguments, not a data row
-                close = {"[": "]", "{": "}"}[ch]
-                d = 0
-                for k in range(j, len(masked)):
-                    if masked[k] in "([{":
-                        d += 1
-                    elif masked[k] in ")]}":
-                        d -= 1
-                        if d == 0:
-                            return (j, k + 1) if masked[k] == close else None
-                return None
+                end = match_close(masked, j)
+                return (j, end) if masked[end - 1:end] == {"[": "]", "{": "}"}[ch] else None
             depth -= 1
     return None
 
@@ -151,9 +143,9 @@ def apply_item_colors(code: str, pairs: list[tuple[str, str]]) -> tuple[str, lis
             row = _enclosing(masked, s - 1)
             if row is None:
                 continue
-            colors = [(cs, ce) for cs, ce, ct in _strings(code, *row) if _is_color(ct)]
-            names = [ct for cs, ct_end, ct in _strings(code, *row) if not _is_color(ct)]
-            if len(colors) != 1 or len(names) > 3:
+            in_row = [(cs, ce, _is_color(ct)) for cs, ce, ct in _strings(code, *row)]
+            colors = [(cs, ce) for cs, ce, is_color in in_row if is_color]
+            if len(colors) != 1 or len(in_row) - len(colors) > 3:
                 continue  # a whole palette or a list of names is not one item's row
             cs, ce = colors[0]
             edits[cs] = (ce, color)
