@@ -628,48 +628,44 @@ def _read_synthetic(family, seed):
     return d, a, score_diagram(d, a)
 
 
+def _assert_plot_read_right(seed: int, no_arrows: bool = False) -> None:
+    """A synthetic function plot is read as one pair of axes and exactly its drawn curves, no stray line (nor
+    arrow, with no_arrows), with exact counts and structure."""
+    d, a, sc = _read_synthetic("function_plot", seed)
+    counts = a.diagram.counts()
+    assert counts["axes"] == 1 and counts["line"] == 0
+    if no_arrows:
+        assert counts["arrow"] == 0
+    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
+    assert sc.counts_exact and sc.structure_ok
+
+
 @pytest.mark.parametrize("seed", [7, 9, 11])
 def test_plot_curves_cut_by_the_axes_and_each_other_are_read_as_whole_curves(seed):
     """Curves crossing each other and the axes (a sharp peak, a vertex on the y axis) are each one free curve:
     no piece is left over as a line or an arrow, and the curve count is the number drawn."""
-    d, a, sc = _read_synthetic("function_plot", seed)
-    counts = a.diagram.counts()
-    assert counts["axes"] == 1 and counts["line"] == 0 and counts["arrow"] == 0
-    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
-    assert sc.counts_exact and sc.structure_ok
+    _assert_plot_read_right(seed, no_arrows=True)
 
 
 @pytest.mark.parametrize("seed", [27, 54, 60])
 def test_rest_of_a_wobbly_axis_past_where_it_was_followed_is_part_of_the_axis(seed):
     """An axis wobbling more than the walk along it follows stops short of its drawn end; the piece going on
     from there along the axis's line (with its arrowhead) is the axis, not another curve or a line."""
-    d, a, sc = _read_synthetic("function_plot", seed)
-    counts = a.diagram.counts()
-    assert counts["axes"] == 1 and counts["line"] == 0
-    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
-    assert sc.counts_exact and sc.structure_ok
+    _assert_plot_read_right(seed)
 
 
 @pytest.mark.parametrize("seed", [30, 39])
 def test_curve_running_on_along_a_wobbly_axis_is_still_one_curve(seed):
     """A curve meeting a wobbly axis at a shallow angle, traced on a stretch along the axis's ink, is still
     one curve: that stretch is the axis's, so the curve joins its other half across the axis."""
-    d, a, sc = _read_synthetic("function_plot", seed)
-    counts = a.diagram.counts()
-    assert counts["axes"] == 1 and counts["line"] == 0
-    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
-    assert sc.counts_exact and sc.structure_ok
+    _assert_plot_read_right(seed)
 
 
 @pytest.mark.parametrize("seed", [106, 229])
 def test_curve_through_where_the_axes_cross_is_one_curve(seed):
     """A curve passing through where the axes cross loses a longer stretch (both axes cut it there): its two
     halves are still joined into one curve."""
-    d, a, sc = _read_synthetic("function_plot", seed)
-    counts = a.diagram.counts()
-    assert counts["axes"] == 1 and counts["line"] == 0
-    assert counts["freehand"] == d.structure["curves"] == a.structure["curves"]
-    assert sc.counts_exact and sc.structure_ok
+    _assert_plot_read_right(seed)
 
 
 @pytest.mark.parametrize("seed", [14, 36])
