@@ -71,6 +71,7 @@ class DiagramConfig:
     line_dev: float = 0.08        # max deviation / chord for a straight line
     bar_fill: float = 0.68        # a hole standing on the x axis is a bar when it fills this much of its rectangle
     bar_convex: float = 0.85      # ... and is this convex
+    bar_top: float = 0.6          # ... and its top quarter spans this much of its width (a curve's hump narrows)
     bar_reach: float = 0.08       # a stroke heading down to the x axis from up to this × L above is taken to it
     axis_len: float = 0.45        # an axis spans at least this share of the ink's width (x) or height (y)
     axis_tilt_deg: float = 12.0   # ... and is within this of horizontal / vertical
@@ -665,7 +666,7 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
                 if res is not None:
                     region = filled
         if res is None and axis_segs:
-            res = _bar_on_axis(region, (x0, y0), axis_segs[0], crossings, w, cfg)
+            res = _bar_on_axis(region, (x0, y0), axis_segs[0], axis_segs[1], crossings, w, cfg)
         if res is not None:
             full = np.zeros_like(ink)
             full[y0:y1, x0:x1] = region
@@ -709,23 +710,29 @@ def _classify_region(region: np.ndarray, origin: tuple[int, int], junctions: lis
 
 
 def _bar_on_axis(region: np.ndarray, origin: tuple[int, int], x_axis: tuple[np.ndarray, np.ndarray],
-                 crossings: list[np.ndarray], w: float, cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
+                 y_axis: tuple[np.ndarray, np.ndarray], crossings: list[np.ndarray], w: float,
+                 cfg: DiagramConfig) -> tuple[str, np.ndarray] | None:
     """A tall box standing on the x axis, its sides wobbly next to its narrow width: still a bar.
 
-    A bar's outline crosses no stroke above the axis; a cell whose outline does (a curve crossing the y axis)
-    is left between strokes.
+    A bar's outline crosses no stroke above the axis, and its sides are its own strokes: a cell whose outline
+    crosses a stroke (a curve crossing the y axis) or runs up the y axis (a curve over the corner where the axes
+    cross) is left between strokes.
     """
     kind, out, f = _shape_of(region, cfg)
     out = out + np.array(origin, float)
     axis_y = (x_axis[0][1] + x_axis[1][1]) / 2
     if any(q[1] < axis_y - 2 * w - 3 and float(np.hypot(*(out - q).T).min()) <= w + 4 for q in crossings):
         return None
+    if float((_seg_dist(out, y_axis[0][None], y_axis[1][None])[0] <= 2 * w + 3).mean()) >= 0.2:
+        return None
     bottom = float(out[:, 1].max())
     if abs(bottom - axis_y) > 2 * w + 3 or f["rect"] < cfg.bar_fill or f["sol"] < cfg.bar_convex:
         return None
-    # Bars stand upright: they fill their upright box too (a cell between a curve and the axis does not).
+    # Bars stand upright: they fill their upright box too (a cell between a curve and the axis does not), and
+    # their flat top spans their width (a hump of a curve over the axis narrows to its top).
     ys, xs = np.nonzero(region)
-    if float(region[ys.min():ys.max() + 1, xs.min():xs.max() + 1].mean()) < cfg.bar_fill:
+    box = region[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    if float(box.mean()) < cfg.bar_fill or float(box[: max(1, len(box) // 4)].any(axis=0).mean()) < cfg.bar_top:
         return None
     return "rectangle", out
 
@@ -996,6 +1003,61 @@ def _merge_across(strokes: list[np.ndarray], ink: np.ndarray, gap: float, w: flo
     return strokes
 
 
+def _split_reversals(p: np.ndarray, span: float) -> list[np.ndarray]:
+    """A chain cut where it turns back in x: a function's graph never does, so it is two curves' halves that
+    tracing joined where they meet (two peaks on one spot, both rising from the left).
+
+    Only a clear turn counts: the chain runs at least `span` one way in x and then at least `span` back.
+    """
+    x = p[:, 0]
+    for k in (int(np.argmax(x)), int(np.argmin(x))):     # the turn is the chain's rightmost or leftmost point
+        if abs(x[k] - x[0]) >= span and abs(x[k] - x[-1]) >= span:
+            return _split_reversals(p[: k + 1], span) + _split_reversals(p[k:], span)
+    return [p]
+
+
+def _unshare_stems(chains: list[np.ndarray], w: float, gap: float) -> list[np.ndarray]:
+    """Give back a stretch one curve took from another where the two touch at a shallow angle.
+
+    Tracing pairs the ways through such a touch by least bend, so a curve with a valley at the touch may go on
+    along the other curve to its end, and the valley's other side is left as a third curve. Where two chains end
+    together after running side by side, and another chain's free end waits where they part, on the other side
+    in x (a function's graph has one point over each x), one of the two gives up the shared stretch so that the
+    joining that follows can join the two sides. Either way the plot has the same curves over the same x.
+    """
+    tol = 1.5 * w + 2
+    for _ in range(len(chains)):
+        best = None
+        for i in range(len(chains)):
+            for j in range(len(chains)):
+                if i == j:
+                    continue
+                for si in (0, 1):
+                    c = chains[i] if si == 0 else chains[i][::-1]        # the shared end first
+                    o = chains[j]
+                    if min(math.dist(c[0], o[0]), math.dist(c[0], o[-1])) > tol:
+                        continue
+                    off = _seg_dist(c, o[:-1], o[1:]).min(axis=0) > tol
+                    if not off.any():
+                        continue
+                    k = int(np.argmax(off))
+                    rest = c[k:]
+                    if _plen(c[: k + 1]) < 3 * w or _plen(rest) < 3 * w:
+                        continue
+                    for m in range(len(chains)):
+                        if m in (i, j):
+                            continue
+                        for sm in (0, 1):
+                            d = math.dist(chains[m][0] if sm == 0 else chains[m][-1], rest[0])
+                            if d <= gap and _facing(rest, 0, chains[m], sm, 2 * w + 2) and \
+                                    (best is None or d < best[0]):
+                                best = (d, i, rest if si == 0 else rest[::-1])
+        if best is None:
+            return chains
+        chains = [best[2] if n == best[1] else p for n, p in enumerate(chains)]
+    return chains
+
+
 def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float, far: float,
                  max_bend: float = 60.0, far_bend: float = 30.0, cross: np.ndarray | None = None,
                  cross_reach: float = 0.0) -> list[np.ndarray]:
@@ -1007,10 +1069,13 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     over each x: two chains side by side whose facing ends are up to `far` apart with ink between join however
     sharply they meet there (a parabola's vertex cut out by the y axis); the ink between them may be thinner
     there (half of it the axis's). A gap running through `cross` (where the axes cross, both cutting the
-    curve) may be cross_reach longer. Specks of a junction (shorter than 2 w) are left out.
+    curve) may be cross_reach longer. Specks of a junction (shorter than 2 w) are left out. Chains turning back
+    in x are cut first and stretches taken from a touching curve given back (_split_reversals, _unshare_stems);
+    ends hooked past each other at a crossing join through the ink, after every plain join.
     """
     chains = [p for p in pieces if len(p) >= 2 and _plen(p) >= 2 * w]
     near, dl = 1.5 * w + 1, max(6 * w + 6, 20.0)
+    chains = _unshare_stems([q for p in chains for q in _split_reversals(p, dl)], w, gap)
     while True:
         best = None
         # Outward direction at each end, judged a little away from it (tracing may hook at a crossing).
@@ -1037,12 +1102,24 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                         continue
                     if side_by_side:
                         bend = min(bend, max_bend)
+                    inked = False
                     if bend <= max_bend:
                         n = max(int(d), 2)
                         xs = np.linspace(pa[0], pb[0], n).round().astype(int).clip(0, ink.shape[1] - 1)
                         ys = np.linspace(pa[1], pb[1], n).round().astype(int).clip(0, ink.shape[0] - 1)
-                        if ink[ys, xs].mean() < (0.6 if side_by_side else 0.85):
+                        inked = ink[ys, xs].mean() >= (0.6 if side_by_side else 0.85)
+                    if not inked:
+                        # Ends hooked by tracing through a crossing overlap or point off the gap, so no straight
+                        # inked chord joins them: ends close together that continue each other further back (or
+                        # side by side in x) and are joined by a short way through the ink are still one curve
+                        # (not a speck of the crossing: it has no direction of its own).
+                        agree = _angle(ua, -ub)
+                        hooked = ((d <= gap and agree <= far_bend) or agree <= far_bend / 2 or side_by_side) and \
+                            min(_plen(chains[i]), _plen(chains[j])) >= dl and \
+                            _ink_steps(ink, pa, pb, int(1.5 * d + 2 * w) + 2) is not None
+                        if not hooked:
                             continue
+                        bend = max_bend    # after every plain join
                 if bend <= max_bend and (best is None or bend < best[0]):
                     best = (bend, i, si, j, sj)
         if best is None:
@@ -1065,6 +1142,31 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 continue
         kept.append(p)
     return kept
+
+
+def _ink_steps(ink: np.ndarray, a: np.ndarray, b: np.ndarray, limit: int) -> int | None:
+    """Steps (8-connected) from a to b through ink, or None when b is not reached within limit steps."""
+    h, wd = ink.shape
+    x0, x1 = int(max(0, min(a[0], b[0]) - limit)), int(min(wd, max(a[0], b[0]) + limit + 1))
+    y0, y1 = int(max(0, min(a[1], b[1]) - limit)), int(min(h, max(a[1], b[1]) + limit + 1))
+    win = ink[y0:y1, x0:x1]
+    ay, ax = int(round(a[1])) - y0, int(round(a[0])) - x0
+    by, bx = int(round(b[1])) - y0, int(round(b[0])) - x0
+    if not (0 <= ay < win.shape[0] and 0 <= ax < win.shape[1] and 0 <= by < win.shape[0] and 0 <= bx < win.shape[1]):
+        return None
+    if not (win[ay, ax] and win[by, bx]):
+        return None
+    reached = np.zeros_like(win, dtype=bool)
+    reached[ay, ax] = True
+    eight = np.ones((3, 3), bool)
+    for step in range(1, limit + 1):
+        grown = ndimage.binary_dilation(reached, eight) & win
+        if grown[by, bx]:
+            return step
+        if (grown == reached).all():
+            return None
+        reached = grown
+    return None
 
 
 def _join_corners(pieces: list[np.ndarray], lens: list[float], used: list[bool], heads: dict[tuple[int, int], int],

@@ -668,6 +668,46 @@ def test_curve_through_where_the_axes_cross_is_one_curve(seed):
     _assert_plot_read_right(seed)
 
 
+@pytest.mark.parametrize("seed", [25, 34])
+def test_peak_drawn_over_a_wobbly_y_axis_is_one_curve(seed):
+    """A peak drawn over a wobbly y axis is cut there with its two halves' ends hooked past each other (no inked
+    straight gap between them): ends that continue each other and meet through the ink join, one curve."""
+    _assert_plot_read_right(seed)
+
+
+@pytest.mark.parametrize("seed", [76, 86])
+def test_curve_whose_valley_touches_another_curve_gives_its_stretch_back(seed):
+    """A curve whose valley touches another curve at a shallow angle is traced on along the other curve to its
+    end; that stretch is given back, so the plot is read as its two curves, not three."""
+    _assert_plot_read_right(seed)
+
+
+@pytest.mark.parametrize("seed", [211, 281])
+def test_space_under_a_curve_over_the_axes_corner_is_no_bar(seed):
+    """The space a parabola encloses with the x axis and the y axis (its peak on the y axis) is no bar: a bar's
+    sides are its own strokes, not the y axis."""
+    _assert_plot_read_right(seed)
+    d, a, _ = _read_synthetic("function_plot", seed)
+    assert a.diagram.counts()["rectangle"] == 0
+
+
+@pytest.mark.parametrize("seed", [5, 37])
+def test_two_curves_meeting_at_one_spot_from_the_same_side_stay_two_curves(seed):
+    """Two peaks on one spot (both rising from the left), or a valley on another curve, are traced as one path
+    turning back in x; a function's graph never turns back, so it is cut there and each half joins its own
+    curve's other side: the plot is read as its curves."""
+    _assert_plot_read_right(seed)
+
+
+@pytest.mark.parametrize("seed", [342, 440])
+def test_hump_of_a_curve_over_the_x_axis_is_no_bar(seed):
+    """The space a sine curve's hump encloses with the x axis is no bar: it narrows to its top, a bar's flat
+    top spans its width."""
+    _assert_plot_read_right(seed)
+    d, a, _ = _read_synthetic("function_plot", seed)
+    assert a.diagram.counts()["rectangle"] == 0
+
+
 @pytest.mark.parametrize("seed", [14, 36])
 def test_box_closed_with_an_overshoot_past_its_corner_has_no_stray_line(seed):
     """The pen running on past a box's corner (closing it with an overshoot) is part of the box, not a line."""
