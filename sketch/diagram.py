@@ -17,6 +17,7 @@ All coordinates here are (x, y) in the pixels of the mask (analysis scale).
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -1028,30 +1029,25 @@ def _unshare_stems(chains: list[np.ndarray], w: float, gap: float) -> list[np.nd
     tol = 1.5 * w + 2
     for _ in range(len(chains)):
         best = None
-        for i in range(len(chains)):
-            for j in range(len(chains)):
-                if i == j:
+        for i, j in itertools.permutations(range(len(chains)), 2):
+            o = chains[j]
+            for si in (0, 1):
+                c = chains[i] if si == 0 else chains[i][::-1]        # the shared end first
+                if min(math.dist(c[0], o[0]), math.dist(c[0], o[-1])) > tol:
                     continue
-                for si in (0, 1):
-                    c = chains[i] if si == 0 else chains[i][::-1]        # the shared end first
-                    o = chains[j]
-                    if min(math.dist(c[0], o[0]), math.dist(c[0], o[-1])) > tol:
-                        continue
-                    off = _seg_dist(c, o[:-1], o[1:]).min(axis=0) > tol
-                    if not off.any():
-                        continue
-                    k = int(np.argmax(off))
-                    rest = c[k:]
-                    if _plen(c[: k + 1]) < 3 * w or _plen(rest) < 3 * w:
-                        continue
-                    for m in range(len(chains)):
-                        if m in (i, j):
-                            continue
-                        for sm in (0, 1):
-                            d = math.dist(chains[m][0] if sm == 0 else chains[m][-1], rest[0])
-                            if d <= gap and _facing(rest, 0, chains[m], sm, 2 * w + 2) and \
-                                    (best is None or d < best[0]):
-                                best = (d, i, rest if si == 0 else rest[::-1])
+                off = _seg_dist(c, o[:-1], o[1:]).min(axis=0) > tol
+                if not off.any():
+                    continue
+                k = int(np.argmax(off))
+                rest = c[k:]
+                if _plen(c[: k + 1]) < 3 * w or _plen(rest) < 3 * w:
+                    continue
+                # The nearest free end of another chain waiting where they part, on the other side in x.
+                d = min((math.dist(end, rest[0]) for m, p in enumerate(chains) if m not in (i, j)
+                         for sm, end in ((0, p[0]), (1, p[-1]))
+                         if math.dist(end, rest[0]) <= gap and _facing(rest, 0, p, sm, 2 * w + 2)), default=None)
+                if d is not None and (best is None or d < best[0]):
+                    best = (d, i, rest if si == 0 else rest[::-1])
         if best is None:
             return chains
         chains = [best[2] if n == best[1] else p for n, p in enumerate(chains)]
@@ -1081,6 +1077,7 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
         # Outward direction at each end, judged a little away from it (tracing may hook at a crossing).
         ends = [(i, side, p[0] if side == 0 else p[-1], -_direction_far(p if side == 0 else p[::-1], near, dl))
                 for i, p in enumerate(chains) for side in (0, 1)]
+        lens = [_plen(p) for p in chains]
         for x in range(len(ends)):
             i, si, pa, ua = ends[x]
             for y in range(x + 1, len(ends)):
@@ -1091,7 +1088,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                 if d > far and not (cross is not None and d <= far + cross_reach and
                                     _near_segment(cross, pa, pb) <= cross_reach / 2):
                     continue
-                bend = _angle(ua, -ub)
+                agree = _angle(ua, -ub)
+                bend = agree
                 side_by_side = _facing(chains[i], si, chains[j], sj, 2 * w + 2)
                 if side_by_side:
                     bend = min(bend, max_bend)
@@ -1113,10 +1111,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
                         # inked chord joins them: ends close together that continue each other further back (or
                         # side by side in x) and are joined by a short way through the ink are still one curve
                         # (not a speck of the crossing: it has no direction of its own).
-                        agree = _angle(ua, -ub)
                         hooked = ((d <= gap and agree <= far_bend) or agree <= far_bend / 2 or side_by_side) and \
-                            min(_plen(chains[i]), _plen(chains[j])) >= dl and \
-                            _ink_steps(ink, pa, pb, int(1.5 * d + 2 * w) + 2) is not None
+                            min(lens[i], lens[j]) >= dl and _through_ink(ink, pa, pb, int(1.5 * d + 2 * w) + 2)
                         if not hooked:
                             continue
                         bend = max_bend    # after every plain join
@@ -1144,8 +1140,8 @@ def _join_curves(pieces: list[np.ndarray], ink: np.ndarray, w: float, gap: float
     return kept
 
 
-def _ink_steps(ink: np.ndarray, a: np.ndarray, b: np.ndarray, limit: int) -> int | None:
-    """Steps (8-connected) from a to b through ink, or None when b is not reached within limit steps."""
+def _through_ink(ink: np.ndarray, a: np.ndarray, b: np.ndarray, limit: int) -> bool:
+    """True when b is reached from a through ink (8-connected) within limit steps."""
     h, wd = ink.shape
     x0, x1 = int(max(0, min(a[0], b[0]) - limit)), int(min(wd, max(a[0], b[0]) + limit + 1))
     y0, y1 = int(max(0, min(a[1], b[1]) - limit)), int(min(h, max(a[1], b[1]) + limit + 1))
@@ -1153,20 +1149,19 @@ def _ink_steps(ink: np.ndarray, a: np.ndarray, b: np.ndarray, limit: int) -> int
     ay, ax = int(round(a[1])) - y0, int(round(a[0])) - x0
     by, bx = int(round(b[1])) - y0, int(round(b[0])) - x0
     if not (0 <= ay < win.shape[0] and 0 <= ax < win.shape[1] and 0 <= by < win.shape[0] and 0 <= bx < win.shape[1]):
-        return None
+        return False
     if not (win[ay, ax] and win[by, bx]):
-        return None
+        return False
     reached = np.zeros_like(win, dtype=bool)
     reached[ay, ax] = True
-    eight = np.ones((3, 3), bool)
-    for step in range(1, limit + 1):
-        grown = ndimage.binary_dilation(reached, eight) & win
+    for _ in range(limit):
+        grown = ndimage.binary_dilation(reached, _K8) & win
         if grown[by, bx]:
-            return step
+            return True
         if (grown == reached).all():
-            return None
+            return False
         reached = grown
-    return None
+    return False
 
 
 def _join_corners(pieces: list[np.ndarray], lens: list[float], used: list[bool], heads: dict[tuple[int, int], int],

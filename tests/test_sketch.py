@@ -431,19 +431,25 @@ def test_short_arrows_between_boxes_close_together_point_one_way(gap, barb):
     assert len(ch["order"]) == 5 and ch["direction"] == "down" and ch["arrows"] == "forward"
 
 
+def _flat_box_chain(ys, hh, x0, dx, inward, **arrow_kw):
+    """Flat boxes at ys (half height hh, long sides of 21 points from x0 in steps dx) joined top to bottom by
+    arrows; inward[k] = (top, bottom) is how far box k's long sides bow in at their middle (negative: out)."""
+    boxes, arrows = [], []
+    for y, (in_top, in_bot) in zip(ys, inward):
+        top = [(x0 + dx * t, y - hh + in_top * math.sin(math.pi * t / 20)) for t in range(21)]
+        bot = [(x0 + dx * (20 - t), y + hh - in_bot * math.sin(math.pi * t / 20)) for t in range(21)]
+        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
+    for y0, y1 in zip(ys, ys[1:]):
+        arrows += _arrow((x0 + 10 * dx, y0 + hh + 2), (x0 + 10 * dx, y1 - hh - 2), **arrow_kw)
+    return boxes, arrows
+
+
 @pytest.mark.parametrize("sag, both_sides", [(8, True), (12, False), (16, False)])
 def test_flat_box_whose_long_sides_sag_is_still_a_box(sag, both_sides):
     """A flat box drawn with its long sides bowing in (a wobbly hand over a long edge) is a box, not a free
     curve or an arrow: the flowchart keeps its three boxes in a downward chain."""
-    ys, hh, boxes, arrows = [80, 300, 520], 35, [], []
-    for k, y in enumerate(ys):
-        s_top = sag if k == 0 else 0
-        s_bot = sag if k == 0 and both_sides else 0
-        top = [(250 + 15 * t, y - hh + s_top * math.sin(math.pi * t / 20)) for t in range(21)]
-        bot = [(550 - 15 * t, y + hh - s_bot * math.sin(math.pi * t / 20)) for t in range(21)]
-        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
-    for y0, y1 in zip(ys, ys[1:]):
-        arrows += _arrow((400, y0 + hh + 2), (400, y1 - hh - 2))
+    boxes, arrows = _flat_box_chain([80, 300, 520], 35, 250, 15,
+                                    [(sag, sag if both_sides else 0), (0, 0), (0, 0)])
     a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
     counts = a.diagram.counts()
     assert counts["rectangle"] == 3 and counts["arrow"] == 2 and counts["freehand"] == 0
@@ -455,14 +461,7 @@ def test_flat_box_whose_long_sides_sag_is_still_a_box(sag, both_sides):
 def test_flat_box_whose_long_sides_bulge_is_a_box_and_a_flat_ellipse_an_ellipse(bulge):
     """A flat box whose long sides bow out (fitting an ellipse about as well as a box) keeps its straight short
     sides, so it is a box; a flat ellipse of the same size beside the chain stays an ellipse."""
-    ys, hh, boxes, arrows = [80, 300, 520], 18, [], []
-    for k, y in enumerate(ys):
-        b = bulge if k == 1 else 0
-        top = [(230 + 12 * t, y - hh - b * math.sin(math.pi * t / 20)) for t in range(21)]
-        bot = [(470 - 12 * t, y + hh + b * math.sin(math.pi * t / 20)) for t in range(21)]
-        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
-    for y0, y1 in zip(ys, ys[1:]):
-        arrows += _arrow((350, y0 + hh + 2), (350, y1 - hh - 2), bl=18)
+    boxes, arrows = _flat_box_chain([80, 300, 520], 18, 230, 12, [(0, 0), (-bulge, -bulge), (0, 0)], bl=18)
     ellipse = [ellipse_path(650, 300, 110, 28)]
     a = analyze(_pad([(boxes, 4), (arrows, 4), (ellipse, 4)], (800, 600)), figure_size=(400, 400), blank_pad=True)
     counts = a.diagram.counts()
@@ -475,14 +474,7 @@ def test_flat_box_whose_long_sides_bulge_is_a_box_and_a_flat_ellipse_an_ellipse(
 def test_flat_box_pinched_by_both_long_sides_sagging_in_is_a_box(sag):
     """A flat box whose long sides both bow in (an hourglass, less convex than a box with one sagging side) still
     has straight short sides across its ends: a box, not an arrow or a free curve."""
-    ys, hh, boxes, arrows = [80, 300, 520], 35, [], []
-    for k, y in enumerate(ys):
-        s_ = sag if k == 1 else 0
-        top = [(250 + 15 * t, y - hh + s_ * math.sin(math.pi * t / 20)) for t in range(21)]
-        bot = [(550 - 15 * t, y + hh - s_ * math.sin(math.pi * t / 20)) for t in range(21)]
-        boxes.append(top + bot + [top[0], (top[0][0], top[0][1] - 4)])
-    for y0, y1 in zip(ys, ys[1:]):
-        arrows += _arrow((400, y0 + hh + 2), (400, y1 - hh - 2))
+    boxes, arrows = _flat_box_chain([80, 300, 520], 35, 250, 15, [(0, 0), (sag, sag), (0, 0)])
     a = analyze(_pad([(boxes, 5), (arrows, 5)], (800, 600)), figure_size=(400, 400), blank_pad=True)
     counts = a.diagram.counts()
     assert counts["rectangle"] == 3 and counts["arrow"] == 2 and counts["freehand"] == 0 and counts["line"] == 0
