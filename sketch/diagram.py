@@ -636,11 +636,7 @@ def _find_shapes(ink: np.ndarray, g: _Graph, w: float, L: float, axis_segs: list
     def off_axis(q: np.ndarray) -> bool:
         if any(q is c for c in crossings):
             return True
-        for a, b in axis_segs:
-            t = np.clip(np.dot(q - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
-            if np.hypot(*(a + t * (b - a) - q)) <= 2 * w + 3:
-                return False
-        return True
+        return all(_near_segment(q, a, b) > 2 * w + 3 for a, b in axis_segs)
     junctions = [q for q in junctions if off_axis(q)]
     r = max(1, int(math.ceil(w / 2)))
     min_side = max(cfg.min_node * L, 3 * w)
